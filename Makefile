@@ -1,0 +1,103 @@
+# Makefile: build, run and test the VAWG forms service.  Read top to bottom.
+#
+#   make run       install what is missing, build, start the whole stack on
+#                  http://127.0.0.1:8080/ with a private PostgreSQL under var/
+#   make stop      stop what `make run` started
+#   make test      the whole suite, from a fresh clone (installs what it needs)
+#   make build     only build (into build/)
+#   make asan      build with AddressSanitizer + UBSan (into build-asan/)
+#   make psql      psql on the development database as its owner
+#   make valgrind  the unit tests under valgrind
+#   make clean
+
+# Where things go.
+BUILD	?= build
+SRC	 = cgi-src
+VAR	?= $(CURDIR)/var
+
+# Compilers.  Final binaries link with the C++ compiler (view.cc uses
+# ctemplate).
+CC	 = gcc
+CXX	 = g++
+PKGS	 = fcgi libpq libsodium libctemplate
+
+# Hardening (SECURITY.md threat 16).  SAN is set for the sanitizer build.
+HARDEN	 = -fstack-protector-strong -D_FORTIFY_SOURCE=2 -fPIE
+OPT	?= -O2
+SAN	?=
+WARN	 = -Wall -Wextra -Werror
+CFLAGS	 = -std=c11 -D_GNU_SOURCE $(WARN) $(OPT) -g $(HARDEN) $(SAN) \
+	   $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+CXXFLAGS = -std=c++11 $(WARN) $(OPT) -g $(HARDEN) $(SAN) \
+	   $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+LDFLAGS	 = -pie -Wl,-z,relro,-z,now $(SAN)
+LIBS	 = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+
+# Objects, by program.  PURE are free of I/O: the unit tests link them.
+PURE	 = buf log utf8 urlenc json token seal form
+PUBLIC	 = $(PURE) store config http app page_misc page_form main_public
+CTL	 = buf log seal vawgctl
+
+PURE_O	 = $(PURE:%=$(BUILD)/%.o)
+PUBLIC_O = $(PUBLIC:%=$(BUILD)/%.o) $(BUILD)/view.o
+CTL_O	 = $(CTL:%=$(BUILD)/%.o)
+UNIT_SRC = $(wildcard tests/unit/*.c)
+
+BINS	 = $(BUILD)/vawg-public $(BUILD)/vawgctl
+
+.PHONY: all build asan run stop test unit psql valgrind fuzz bench clean deps
+
+all: build
+build: $(BINS)
+
+$(BUILD)/%.o: $(SRC)/%.c $(SRC)/vawg.h $(SRC)/view.h
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -c $< -o $@
+
+$(BUILD)/view.o: $(SRC)/view.cc $(SRC)/view.h $(SRC)/vawg.h
+	@mkdir -p $(@D)
+	$(CXX) $(CXXFLAGS) -c $< -o $@
+
+$(BUILD)/vawg-public: $(PUBLIC_O)
+	$(CXX) $(LDFLAGS) $(PUBLIC_O) $(LIBS) -o $@
+
+$(BUILD)/vawgctl: $(CTL_O)
+	$(CC) $(LDFLAGS) $(CTL_O) -lsodium -o $@
+
+$(BUILD)/unit-tests: $(UNIT_SRC) $(PURE_O) tests/unit/check.h
+	$(CC) $(CFLAGS) -I$(SRC) $(UNIT_SRC) $(PURE_O) $(LDFLAGS) -lsodium -o $@
+
+# The same sources with AddressSanitizer and UndefinedBehaviorSanitizer;
+# any report aborts the process, so a test sees it as a failure.
+asan:
+	$(MAKE) BUILD=build-asan OPT=-O1 \
+	    HARDEN="-fPIE" \
+	    SAN="-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer" \
+	    build
+
+# Debian packages the project needs (conf/stack.sh installs what is missing).
+deps:
+	bash conf/stack.sh deps
+
+run: deps build
+	bash conf/stack.sh start
+
+stop:
+	bash conf/stack.sh stop
+
+psql:
+	bash conf/stack.sh psql
+
+unit: $(BUILD)/unit-tests
+	$(BUILD)/unit-tests
+
+# Everything, from a fresh clone.  tests/run.sh prints one summary line.
+test: deps
+	bash tests/run.sh
+
+valgrind: build
+	valgrind --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=definite \
+	    $(BUILD)/unit-tests
+
+clean:
+	rm -rf build build-asan

@@ -1,0 +1,177 @@
+/*
+ * http.c: the request context, the bounded body reader and the response.
+ * Status and headers are written once, by http_send(), after the handler
+ * has rendered its whole page into a buffer (STYLE.md 4): no partial
+ * output before the status is known.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include <fcgiapp.h>
+
+#include "vawg.h"
+
+/* DESIGN.md: the same strict policy on every page; no inline anything. */
+#define SECURITY_HEADERS \
+	"Content-Security-Policy: default-src 'self'; base-uri 'none'; " \
+	"form-action 'self'; frame-ancestors 'none'; object-src 'none'\r\n" \
+	"X-Content-Type-Options: nosniff\r\n" \
+	"Referrer-Policy: no-referrer\r\n" \
+	"X-Frame-Options: DENY\r\n" \
+	"Cross-Origin-Opener-Policy: same-origin\r\n" \
+	"Permissions-Policy: camera=(), microphone=(), geolocation=()\r\n" \
+	"Cache-Control: no-store\r\n"
+
+static const char *
+param(struct FCGX_Request *f, const char *name)
+{
+	const char *v = FCGX_GetParam(name, f->envp);
+
+	return v ? v : "";
+}
+
+void
+http_req_init(struct req *r, struct FCGX_Request *f)
+{
+	const char	*m, *cl;
+	char		*end;
+	long long	 n;
+
+	memset(r, 0, sizeof(*r));
+	r->fcgx = f;
+	r->now = (int64_t)time(NULL);
+	m = param(f, "REQUEST_METHOD");
+	r->method = strcmp(m, "GET") == 0 ? METHOD_GET :
+	    strcmp(m, "HEAD") == 0 ? METHOD_HEAD :
+	    strcmp(m, "POST") == 0 ? METHOD_POST : METHOD_OTHER;
+	/* nginx's $document_uri: decoded, normalised, no query string. */
+	r->path = param(f, "DOCUMENT_URI");
+	r->ctype = param(f, "CONTENT_TYPE");
+	cl = param(f, "CONTENT_LENGTH");
+	if (cl[0] == '\0')
+		r->clen = -1;
+	else {
+		errno = 0;
+		n = strtoll(cl, &end, 10);
+		r->clen = (errno != 0 || *end != '\0' || n < 0 ||
+		    cl[0] < '0' || cl[0] > '9') ? -2 : n;
+	}
+	log_set_request(param(f, "REQUEST_ID"));
+}
+
+void
+http_req_free(struct req *r)
+{
+	buf_free(&r->body);
+	log_set_request(NULL);
+}
+
+/* Only the urlencoded type, with or without parameters. */
+static int
+is_urlencoded(const char *t)
+{
+	static const char want[] = "application/x-www-form-urlencoded";
+	size_t	 n = sizeof(want) - 1;
+
+	if (strncasecmp(t, want, n) != 0)
+		return 0;
+	t += n;
+	while (*t == ' ' || *t == '\t')
+		t++;
+	return *t == '\0' || *t == ';';
+}
+
+enum body_result
+http_read_body(struct req *r, size_t max)
+{
+	char	 chunk[8192];
+	size_t	 want;
+	int	 got;
+
+	if (!is_urlencoded(r->ctype))
+		return BODY_BAD_TYPE;
+	if (r->clen == -1)
+		return BODY_NO_LENGTH;
+	if (r->clen < 0)
+		return BODY_SHORT;
+	if ((unsigned long long)r->clen > max)
+		return BODY_TOO_LARGE;
+	while (r->body.len < (size_t)r->clen) {
+		want = (size_t)r->clen - r->body.len;
+		if (want > sizeof(chunk))
+			want = sizeof(chunk);
+		got = FCGX_GetStr(chunk, (int)want, r->fcgx->in);
+		if (got <= 0)
+			break;
+		if (buf_append(&r->body, chunk, (size_t)got) == -1) {
+			explicit_bzero(chunk, sizeof(chunk));
+			return BODY_NOMEM;
+		}
+	}
+	explicit_bzero(chunk, sizeof(chunk));
+	return r->body.len == (size_t)r->clen ? BODY_OK : BODY_SHORT;
+}
+
+const char *
+http_status_text(int status)
+{
+	switch (status) {
+	case 200: return "OK";
+	case 303: return "See Other";
+	case 400: return "Bad Request";
+	case 403: return "Forbidden";
+	case 404: return "Not Found";
+	case 405: return "Method Not Allowed";
+	case 411: return "Length Required";
+	case 413: return "Content Too Large";
+	case 415: return "Unsupported Media Type";
+	case 422: return "Unprocessable Content";
+	case 429: return "Too Many Requests";
+	case 500: return "Internal Server Error";
+	case 503: return "Service Unavailable";
+	default: return "Unknown";
+	}
+}
+
+void
+http_send(struct req *r, struct resp *s)
+{
+	struct buf	 h = { 0 };
+	int		 rc;
+
+	/* Formatted here, not with FCGX_FPrintF: libfcgi's own printf does
+	 * not know every C99 conversion (%zu). */
+	rc = buf_printf(&h, "Status: %d %s\r\nContent-Type: %s\r\n"
+	    "Content-Length: %zu\r\n" SECURITY_HEADERS, s->status,
+	    http_status_text(s->status),
+	    s->ctype ? s->ctype : "text/html; charset=utf-8", s->body.len);
+	if (rc == 0 && s->location != NULL)
+		rc = buf_printf(&h, "Location: %s\r\n", s->location);
+	if (rc == 0 && s->allow != NULL)
+		rc = buf_printf(&h, "Allow: %s\r\n", s->allow);
+	if (rc == 0 && s->clear_site_data)
+		rc = buf_puts(&h, "Clear-Site-Data: \"cache\", \"cookies\", "
+		    "\"storage\"\r\n");
+	if (rc == 0)
+		rc = buf_puts(&h, "\r\n");
+	if (rc == -1) {
+		LOG_ERR("out of memory for headers");
+		FCGX_PutS("Status: 500 Internal Server Error\r\n"
+		    "Content-Type: text/plain\r\n\r\n", r->fcgx->out);
+		buf_free(&h);
+		return;
+	}
+	FCGX_PutStr(h.data, (int)h.len, r->fcgx->out);
+	if (r->method != METHOD_HEAD && s->body.len > 0)
+		FCGX_PutStr(s->body.data, (int)s->body.len, r->fcgx->out);
+	buf_free(&h);
+}
+
+void
+http_resp_free(struct resp *s)
+{
+	buf_free(&s->body);
+}

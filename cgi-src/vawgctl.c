@@ -1,0 +1,273 @@
+/*
+ * vawgctl.c: the administrator's command-line tool.
+ *
+ *   vawgctl keygen  --keys DIR --passphrase-file F
+ *   vawgctl fingerprint --keys DIR
+ *   vawgctl decrypt --keys DIR --passphrase-file F  < rows
+ *
+ * decrypt reads lines "idem_key_hex TAB form TAB envelope_hex" (as
+ * `psql -At -F $'\t'` prints them) and writes, for each, "ok TAB pairs" with
+ * the answers url-encoded, or "error TAB reason".  It opens the secret key
+ * on the administrator's own machine, never on the web tier.
+ */
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+#include "vawg.h"
+
+#define PASS_MAX	1024
+
+static void
+usage(void)
+{
+	fputs("usage: vawgctl keygen --keys DIR --passphrase-file FILE\n"
+	    "       vawgctl fingerprint --keys DIR\n"
+	    "       vawgctl decrypt --keys DIR --passphrase-file FILE < rows\n"
+	    "\n"
+	    "keygen       create the service key pair (service.pub, and\n"
+	    "             service.sec under the passphrase) and token.key\n"
+	    "fingerprint  print the public key's id and fingerprint\n"
+	    "decrypt      open sealed rows: each input line is\n"
+	    "             idem_key_hex TAB form TAB envelope_hex\n", stderr);
+}
+
+/* Reads the passphrase (first line of file) into sodium_malloc()ed memory. */
+static char *
+read_passphrase(const char *path, size_t *len)
+{
+	char	*p;
+	ssize_t	 n;
+	int	 fd;
+
+	if (path == NULL) {
+		fputs("vawgctl: --passphrase-file is required\n", stderr);
+		return NULL;
+	}
+	if ((p = sodium_malloc(PASS_MAX + 1)) == NULL)
+		return NULL;
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1 ||
+	    (n = read(fd, p, PASS_MAX)) <= 0) {
+		fprintf(stderr, "vawgctl: %s: cannot read passphrase\n", path);
+		if (fd != -1)
+			close(fd);
+		sodium_free(p);
+		return NULL;
+	}
+	close(fd);
+	p[n] = '\0';
+	p[strcspn(p, "\r\n")] = '\0';
+	*len = strlen(p);
+	if (*len < 12) {
+		fputs("vawgctl: the passphrase must be 12 characters or more\n",
+		    stderr);
+		sodium_free(p);
+		return NULL;
+	}
+	return p;
+}
+
+static int
+cmd_keygen(const char *dir, const char *passfile)
+{
+	char		 pub[PATH_MAX], sec[PATH_MAX], tok[PATH_MAX];
+	unsigned char	 key[TOKEN_KEY_BYTES];
+	struct seal_pub	 p;
+	char		*pass;
+	size_t		 passlen;
+	int		 fd, rc = 1;
+
+	if ((pass = read_passphrase(passfile, &passlen)) == NULL)
+		return 1;
+	snprintf(pub, sizeof(pub), "%s/service.pub", dir);
+	snprintf(sec, sizeof(sec), "%s/service.sec", dir);
+	snprintf(tok, sizeof(tok), "%s/token.key", dir);
+	if (seal_keygen(pub, sec, pass, passlen, &p) == -1)
+		goto out;
+	crypto_auth_keygen(key);
+	if ((fd = open(tok, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600)) ==
+	    -1 || write(fd, key, sizeof(key)) != (ssize_t)sizeof(key) ||
+	    fsync(fd) != 0 || close(fd) != 0) {
+		fprintf(stderr, "vawgctl: %s: %s\n", tok, strerror(errno));
+		goto out;
+	}
+	printf("key id: %s\nfingerprint: %s\n", p.key_id, p.fingerprint);
+	rc = 0;
+out:
+	sodium_memzero(key, sizeof(key));
+	sodium_free(pass);
+	return rc;
+}
+
+static int
+cmd_fingerprint(const char *dir)
+{
+	char		 pub[PATH_MAX];
+	struct seal_pub	 p;
+
+	snprintf(pub, sizeof(pub), "%s/service.pub", dir);
+	if (seal_pub_load(pub, &p) == -1)
+		return 1;
+	printf("key id: %s\nfingerprint: %s\n", p.key_id, p.fingerprint);
+	return 0;
+}
+
+/* Writes s[0..len) url-encoded, so every byte survives one line. */
+static void
+put_urlencoded(const char *s, size_t len)
+{
+	size_t	 i;
+
+	for (i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		    (c >= '0' && c <= '9') || strchr("-_.~", c) != NULL)
+			putchar(c);
+		else
+			printf("%%%02X", c);
+	}
+}
+
+static void
+decrypt_line(const struct seal_secret *sec, char *line)
+{
+	char		*idem_hex, *form, *env_hex, *p, *end;
+	unsigned char	 idem[TOKEN_NONCE_BYTES], *env = NULL;
+	size_t		 idemlen, envlen, cap;
+	struct buf	 plain = { 0 };
+	enum open_result r;
+
+	idem_hex = line;
+	if ((form = strchr(idem_hex, '\t')) == NULL ||
+	    (env_hex = strchr(form + 1, '\t')) == NULL) {
+		puts("error\tline is not idem TAB form TAB envelope");
+		return;
+	}
+	*form++ = '\0';
+	*env_hex++ = '\0';
+	env_hex[strcspn(env_hex, "\r\n")] = '\0';
+	if (strncmp(env_hex, "\\x", 2) == 0)	/* bytea's hex output */
+		env_hex += 2;
+	cap = strlen(env_hex) / 2 + 1;
+	if (sodium_hex2bin(idem, sizeof(idem), idem_hex, strlen(idem_hex),
+	    NULL, &idemlen, NULL) != 0 || idemlen != sizeof(idem) ||
+	    (env = malloc(cap)) == NULL ||
+	    sodium_hex2bin(env, cap, env_hex, strlen(env_hex), NULL, &envlen,
+	    NULL) != 0) {
+		puts("error\tnot hexadecimal");
+		free(env);
+		return;
+	}
+	r = seal_open(sec, env, envlen, idem, form, &plain);
+	free(env);
+	if (r != OPEN_OK) {
+		printf("error\t%s\n", seal_open_strerror(r));
+		buf_free(&plain);
+		return;
+	}
+	fputs("ok\t", stdout);
+	/* The plaintext is name NUL value NUL, repeated. */
+	for (p = plain.data, end = plain.data + plain.len; p < end; ) {
+		size_t nlen = strnlen(p, (size_t)(end - p)), vlen;
+
+		if (p + nlen + 1 >= end + 1)
+			break;
+		vlen = strnlen(p + nlen + 1, (size_t)(end - p - nlen - 1));
+		if (p != plain.data)
+			putchar('&');
+		put_urlencoded(p, nlen);
+		putchar('=');
+		put_urlencoded(p + nlen + 1, vlen);
+		p += nlen + 1 + vlen + 1;
+	}
+	putchar('\n');
+	buf_free(&plain);
+}
+
+static int
+cmd_decrypt(const char *dir, const char *passfile)
+{
+	char			 sec[PATH_MAX];
+	struct seal_secret	 s;
+	char			*pass, *line = NULL;
+	size_t			 passlen, cap = 0;
+	int			 rc;
+
+	if ((pass = read_passphrase(passfile, &passlen)) == NULL)
+		return 1;
+	snprintf(sec, sizeof(sec), "%s/service.sec", dir);
+	rc = seal_secret_load(sec, pass, passlen, &s);
+	sodium_free(pass);
+	if (rc == -1) {
+		fputs("vawgctl: cannot open the secret key (wrong passphrase?)\n",
+		    stderr);
+		return 1;
+	}
+	while (getline(&line, &cap, stdin) > 0)
+		decrypt_line(&s, line);
+	if (line != NULL) {
+		sodium_memzero(line, cap);
+		free(line);
+	}
+	seal_secret_free(&s);
+	return 0;
+}
+
+int
+main(int argc, char *argv[])
+{
+	static const struct option longopts[] = {
+		{ "keys", required_argument, NULL, 'k' },
+		{ "passphrase-file", required_argument, NULL, 'p' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char	*cmd, *dir = "var/keys", *passfile = NULL;
+	int		 c;
+
+	log_init("vawgctl");
+	if (argc < 2 || strcmp(argv[1], "--help") == 0 ||
+	    strcmp(argv[1], "-h") == 0) {
+		usage();
+		return argc < 2;
+	}
+	cmd = argv[1];
+	optind = 2;
+	while ((c = getopt_long(argc, argv, "k:p:h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'k':
+			dir = optarg;
+			break;
+		case 'p':
+			passfile = optarg;
+			break;
+		case 'h':
+			usage();
+			return 0;
+		default:
+			usage();
+			return 1;
+		}
+	}
+	if (seal_init() == -1)
+		return 1;
+	if (strcmp(cmd, "keygen") == 0)
+		return cmd_keygen(dir, passfile);
+	if (strcmp(cmd, "fingerprint") == 0)
+		return cmd_fingerprint(dir);
+	if (strcmp(cmd, "decrypt") == 0)
+		return cmd_decrypt(dir, passfile);
+	fprintf(stderr, "vawgctl: unknown command %s\n", cmd);
+	usage();
+	return 1;
+}

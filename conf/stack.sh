@@ -1,0 +1,243 @@
+#!/usr/bin/env bash
+# conf/stack.sh: install, start and stop the whole local stack: a private
+# PostgreSQL cluster, the migrations, development keys, the public FastCGI
+# pool and nginx.  `make run`, `make stop` and the tests call it.
+#
+#   bash conf/stack.sh deps|start|stop|status|migrate|psql|reload|pg-start|pg-stop
+#
+# Settings (environment, with defaults):
+#   VAWG_VAR      data folder (var/): pgdata/ run/ fcgi/ log/ keys/ nginx/
+#   VAWG_PORT     8080            VAWG_BIN       build/
+#   VAWG_WORKERS  4               VAWG_BODY_MAX  524288 (bytes)
+#   VAWG_POST_RATE 30r/m          VAWG_POST_BURST 60
+#   VAWG_MIN_FILL_SECONDS 3       VAWG_TOKEN_MAX_AGE 86400
+#   VAWG_EXIT_URL  where "Leave this site" goes
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+VAR=${VAWG_VAR:-$ROOT/var}
+PORT=${VAWG_PORT:-8080}
+BIN=${VAWG_BIN:-$ROOT/build}
+WORKERS=${VAWG_WORKERS:-4}
+BODY_MAX=${VAWG_BODY_MAX:-524288}
+POST_RATE=${VAWG_POST_RATE:-30r/m}
+POST_BURST=${VAWG_POST_BURST:-60}
+WEB_USER=vawgweb
+PGBIN=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
+PGSOCK=$VAR/run
+
+# Debian packages: build, run and test.  Why each is there: README.md.
+PACKAGES="gcc g++ make pkg-config libfcgi-dev libpq-dev libsodium-dev
+libctemplate-dev postgresql nginx-light curl python3"
+
+say() { printf 'stack: %s\n' "$*"; }
+die() { printf 'stack: %s\n' "$*" >&2; exit 1; }
+
+deps() {
+	local missing=""
+	for p in $PACKAGES; do
+		dpkg-query -W -f='${Status}' "$p" 2>/dev/null |
+		    grep -q 'install ok installed' || missing="$missing $p"
+	done
+	[ -z "$missing" ] && return 0
+	[ "$(id -u)" = 0 ] || die "missing packages:$missing (run as root)"
+	say "installing:$missing"
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get update -qq
+	# policy-rc.d keeps the package scripts from starting the system's
+	# own nginx and PostgreSQL: we run private ones.
+	printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d
+	chmod 755 /usr/sbin/policy-rc.d
+	apt-get install -y -qq --no-install-recommends $missing >/dev/null
+	rm -f /usr/sbin/policy-rc.d
+}
+
+as_pg() { runuser -u postgres -- "$@"; }
+
+# initdb and the server run as postgres, nginx's workers as nobody: both
+# must be able to walk down to their folders.
+make_traversable() {
+	local d=$1
+	while [ "$d" != / ]; do
+		if ! runuser -u nobody -- test -x "$d" 2>/dev/null; then
+			say "allowing others to traverse $d"
+			chmod o+x "$d"
+		fi
+		d=$(dirname "$d")
+	done
+}
+
+pg_running() {
+	[ -f "$VAR/pgdata/postmaster.pid" ] &&
+	    as_pg "$PGBIN/pg_ctl" -D "$VAR/pgdata" status >/dev/null 2>&1
+}
+
+pg_start() {
+	[ -n "$PGBIN" ] || die "PostgreSQL is not installed (make deps)"
+	mkdir -p "$VAR/run" "$VAR/log"
+	chmod 755 "$VAR" "$VAR/run"
+	chown postgres: "$VAR/run"
+	make_traversable "$VAR"
+	if [ ! -s "$VAR/pgdata/PG_VERSION" ]; then
+		say "creating the database cluster in $VAR/pgdata"
+		mkdir -p "$VAR/pgdata"
+		chown postgres: "$VAR/pgdata"
+		chmod 700 "$VAR/pgdata"
+		# trust is safe here only because there is no TCP port and
+		# the socket folder is private to this machine's users.
+		as_pg "$PGBIN/initdb" -D "$VAR/pgdata" -U postgres -A trust \
+		    -E UTF8 --locale=C.UTF-8 >/dev/null
+	fi
+	pg_running && return 0
+	touch "$VAR/log/postgres.log"
+	chown postgres: "$VAR/log/postgres.log"
+	chmod 600 "$VAR/log/postgres.log"
+	as_pg "$PGBIN/pg_ctl" -D "$VAR/pgdata" -w -t 60 \
+	    -l "$VAR/log/postgres.log" \
+	    -o "-c listen_addresses='' -k $VAR/run -c log_min_error_statement=panic" \
+	    start >/dev/null
+}
+
+pg_stop() {
+	pg_running || return 0
+	as_pg "$PGBIN/pg_ctl" -D "$VAR/pgdata" -m "${1:-fast}" -w stop >/dev/null
+}
+
+psql_su() { PGOPTIONS="-c client_min_messages=warning" psql -h "$PGSOCK" -U postgres -v ON_ERROR_STOP=1 -q -X "$@"; }
+
+migrate() {
+	local f name tmp
+	if ! psql_su -d postgres -tAc \
+	    "SELECT 1 FROM pg_database WHERE datname = 'vawg'" | grep -q 1; then
+		psql_su -d postgres -c 'CREATE DATABASE vawg'
+	fi
+	psql_su -d vawg -c 'CREATE TABLE IF NOT EXISTS public.schema_migrations
+	    (name text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())'
+	tmp=$(mktemp)
+	for f in "$ROOT"/sql/[0-9]*.sql; do
+		name=$(basename "$f")
+		if psql_su -d vawg -tAc "SELECT 1 FROM public.schema_migrations
+		    WHERE name = '$name'" | grep -q 1; then
+			continue
+		fi
+		say "migrating: $name"
+		# The file and its record commit together, or neither does.
+		printf "INSERT INTO public.schema_migrations (name) VALUES ('%s');\n" \
+		    "$name" >"$tmp"
+		psql_su -d vawg --single-transaction -f "$f" -f "$tmp" >/dev/null
+	done
+	rm -f "$tmp"
+}
+
+keys() {
+	local k=$VAR/keys
+	[ -f "$k/service.pub" ] && return 0
+	say "creating development keys in $k"
+	mkdir -p "$k"
+	chmod 700 "$k"
+	umask 077
+	head -c 32 /dev/urandom | base64 >"$k/passphrase"
+	"$BIN/vawgctl" keygen --keys "$k" --passphrase-file "$k/passphrase"
+	umask 022
+}
+
+web_user() {
+	id "$WEB_USER" >/dev/null 2>&1 && return 0
+	[ "$(id -u)" = 0 ] || return 0
+	useradd --system --no-create-home --home-dir /nonexistent \
+	    --shell /usr/sbin/nologin "$WEB_USER"
+}
+
+alive() { [ -f "$1" ] && kill -0 "$(cat "$1" 2>/dev/null)" 2>/dev/null; }
+
+public_start() {
+	local pidf=$VAR/fcgi/public.pid sock=$VAR/fcgi/public.sock i
+	mkdir -p "$VAR/fcgi"
+	alive "$pidf" && return 0
+	web_user
+	rm -f "$sock"
+	VAWG_SOCKET=$sock \
+	VAWG_DB="host=$VAR/run dbname=vawg user=vawg_public connect_timeout=3 options='-c statement_timeout=5000'" \
+	VAWG_TEMPLATES=$ROOT/templates \
+	VAWG_KEYS=$VAR/keys \
+	VAWG_USER=$([ "$(id -u)" = 0 ] && echo "$WEB_USER") \
+	VAWG_WORKERS=$WORKERS VAWG_BODY_MAX=$BODY_MAX \
+	    setsid "$BIN/vawg-public" >>"$VAR/log/public.log" 2>&1 </dev/null &
+	echo $! >"$pidf"
+	for i in $(seq 1 100); do
+		[ -S "$sock" ] && return 0
+		alive "$pidf" || break
+		sleep 0.1
+	done
+	tail -n 5 "$VAR/log/public.log" >&2
+	die "the public pool did not start (log: $VAR/log/public.log)"
+}
+
+stop_pid() {
+	local pidf=$1 i
+	alive "$pidf" || { rm -f "$pidf"; return 0; }
+	kill -TERM "$(cat "$pidf")"
+	for i in $(seq 1 100); do
+		alive "$pidf" || break
+		sleep 0.1
+	done
+	alive "$pidf" && kill -KILL "$(cat "$pidf")"
+	rm -f "$pidf"
+}
+
+nginx_start() {
+	local n=$VAR/nginx
+	mkdir -p "$n/tmp"
+	make_traversable "$ROOT/static"
+	sed -e "s|@VAR@|$VAR|g" -e "s|@ROOT@|$ROOT|g" -e "s|@PORT@|$PORT|g" \
+	    -e "s|@POST_RATE@|$POST_RATE|g" -e "s|@POST_BURST@|$POST_BURST|g" \
+	    -e "s|@BODY_MAX@|$BODY_MAX|g" \
+	    "$ROOT/conf/nginx.conf.in" >"$n/nginx.conf"
+	alive "$n/nginx.pid" && return 0
+	nginx -q -t -p "$n" -c "$n/nginx.conf" -e "$VAR/log/nginx-error.log"
+	nginx -p "$n" -c "$n/nginx.conf" -e "$VAR/log/nginx-error.log"
+}
+
+start() {
+	[ -x "$BIN/vawg-public" ] || die "not built: run make build"
+	mkdir -p "$VAR/log"
+	export VAWG_MIN_FILL_SECONDS VAWG_TOKEN_MAX_AGE VAWG_EXIT_URL
+	pg_start
+	migrate
+	keys
+	public_start
+	nginx_start
+	say "PostgreSQL: socket in $VAR/run (make psql)"
+	say "logs:       $VAR/log/"
+	say "serving:    http://127.0.0.1:$PORT/"
+}
+
+stop() {
+	stop_pid "$VAR/nginx/nginx.pid"
+	stop_pid "$VAR/fcgi/public.pid"
+	pg_stop fast
+	say "stopped"
+}
+
+status() {
+	alive "$VAR/nginx/nginx.pid" && say "nginx: running" || say "nginx: stopped"
+	alive "$VAR/fcgi/public.pid" && say "public pool: running" ||
+	    say "public pool: stopped"
+	pg_running && say "PostgreSQL: running" || say "PostgreSQL: stopped"
+}
+
+: "${VAWG_MIN_FILL_SECONDS:=3}" "${VAWG_TOKEN_MAX_AGE:=86400}"
+: "${VAWG_EXIT_URL:=https://www.bbc.co.uk/weather}"
+
+case "${1:-}" in
+deps)		deps ;;
+start)		start ;;
+stop)		stop ;;
+status)		status ;;
+migrate)	pg_start; migrate ;;
+psql)		exec psql -h "$PGSOCK" -U postgres -d vawg ;;
+reload)		alive "$VAR/fcgi/public.pid" && kill -HUP "$(cat "$VAR/fcgi/public.pid")" ;;
+pg-start)	pg_start ;;
+pg-stop)	pg_stop "${2:-fast}" ;;
+*)		die "usage: $0 deps|start|stop|status|migrate|psql|reload|pg-start|pg-stop" ;;
+esac

@@ -1,0 +1,56 @@
+/*
+ * exit.js: the quick exit, and focus on the error summary.
+ *
+ * The "Leave this site" link already works without JavaScript: it goes to
+ * /exit, which sends Clear-Site-Data and redirects to a neutral site. With
+ * JavaScript, the same route is opened with location.replace(), so this page
+ * is replaced in the tab's history instead of added to it, and the Back button
+ * does not return here. Pressing Shift three times within two seconds (with
+ * no other key between, and ignoring a held-down key's repeats) does the same.
+ *
+ * No dependencies, no network calls of its own, no storage.
+ */
+(function () {
+	'use strict';
+
+	var EXIT_URL = '/exit';
+	var PRESSES = 3;
+	var WINDOW_MS = 2000;
+	var times = [];
+
+	function leave() {
+		window.location.replace(EXIT_URL);
+	}
+
+	var link = document.getElementById('leave-site');
+	if (link) {
+		link.addEventListener('click', function (event) {
+			event.preventDefault();
+			leave();
+		});
+	}
+
+	document.addEventListener('keydown', function (event) {
+		if (event.key !== 'Shift') {
+			times = [];
+			return;
+		}
+		if (event.repeat) {
+			return;
+		}
+		var now = Date.now();
+		times.push(now);
+		while (times.length > 0 && now - times[0] > WINDOW_MS) {
+			times.shift();
+		}
+		if (times.length >= PRESSES) {
+			times = [];
+			leave();
+		}
+	}, true);
+
+	var summary = document.getElementById('error-summary');
+	if (summary) {
+		summary.focus();
+	}
+}());

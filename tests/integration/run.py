@@ -1,0 +1,193 @@
+#!/usr/bin/env python3
+"""End-to-end tests against the real stack (nginx, the FastCGI pools,
+PostgreSQL): start it once in a fresh folder, run every test_* function
+of the test modules in a fixed order, stop it, and print
+
+    ok   name             or   FAIL name: what the user would see
+    figure: value         (what a test measured)
+    N passed, N failed    (last line; exit status 0 only when none failed)
+
+Usage: tests/integration/run.py [--bin DIR] [--keep] [-k TEXT] [--seed N]
+"""
+
+import argparse
+import os
+import random
+import shutil
+import signal
+import sys
+import time
+import traceback
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+REPO = os.path.abspath(os.path.join(HERE, '..', '..'))
+sys.path.insert(0, HERE)
+
+import context      # noqa: E402
+import stack as stack_mod   # noqa: E402
+
+MODULES = ('test_pages', 'test_submit', 'test_invalid', 'test_reject',
+           'test_closed', 'test_roles', 'test_flood', 'test_dbdown',
+           'test_leaks')
+TEST_TIMEOUT = 240          # seconds any one test may take
+START_HEALTH_WAIT = 30
+
+
+class TestTimeout(Exception):
+    pass
+
+
+def _on_alarm(signum, frame):
+    raise TestTimeout('test took longer than %ds' % TEST_TIMEOUT)
+
+
+def _on_term(signum, frame):
+    raise KeyboardInterrupt()
+
+
+def out(line):
+    print(line, flush=True)
+
+
+def one_line(s, limit=4000):
+    s = ' | '.join(x.strip() for x in str(s).splitlines() if x.strip())
+    return s if len(s) <= limit else s[:limit] + '...'
+
+
+def reason(e):
+    if isinstance(e, AssertionError):
+        return one_line(e) or 'assertion failed'
+    where = ''
+    for fr in reversed(traceback.extract_tb(e.__traceback__)):
+        if fr.filename.startswith(HERE):
+            where = ' (at %s:%d)' % (os.path.basename(fr.filename), fr.lineno)
+            break
+    return one_line('%s: %s%s' % (type(e).__name__, e, where))
+
+
+def collect(only):
+    tests = []
+    for name in MODULES:
+        mod = __import__(name)
+        for fname, fn in vars(mod).items():
+            if fname.startswith('test_') and callable(fn) and \
+                    getattr(fn, '__module__', None) == name:
+                if not only or only in fname:
+                    tests.append((fname, fn))
+    return tests
+
+
+def wait_healthy(ctx):
+    deadline = time.monotonic() + START_HEALTH_WAIT
+    last = 'no answer'
+    for _ in range(300):
+        if time.monotonic() > deadline:
+            break
+        try:
+            r = ctx.http.get('/healthz', timeout=3)
+            if r.status == 200:
+                return
+            last = 'status %s' % r.status
+        except OSError as e:
+            last = str(e)
+        time.sleep(0.25)
+    raise AssertionError('/healthz not 200 within %ds after start: %s'
+                         % (START_HEALTH_WAIT, last))
+
+
+def run_tests(ctx, tests, tally):
+    for name, fn in tests:
+        ctx.figures = []
+        signal.alarm(TEST_TIMEOUT)
+        try:
+            fn(ctx)
+            err = None
+        except KeyboardInterrupt:
+            signal.alarm(0)
+            out('FAIL %s: interrupted' % name)
+            tally[1] += 1
+            raise
+        except Exception as e:      # a failed test never stops the run
+            err = e
+        finally:
+            signal.alarm(0)
+        if err is None:
+            out('ok   %s' % name)
+            tally[0] += 1
+        else:
+            out('FAIL %s: %s' % (name, reason(err)))
+            tally[1] += 1
+        for k, v in ctx.figures:
+            out('%s: %s' % (k, v))
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
+    ap.add_argument('--bin', default=os.path.join(REPO, 'build'),
+                    help='folder holding vawg-public and vawgctl '
+                         '(default: build in the repository root)')
+    ap.add_argument('--keep', action='store_true',
+                    help='keep the data folder after the run')
+    ap.add_argument('-k', dest='only', default='',
+                    help='run only tests whose name contains this')
+    ap.add_argument('--seed', type=int, default=None,
+                    help='seed for the random answer choices')
+    args = ap.parse_args()
+    seed = args.seed if args.seed is not None else random.SystemRandom() \
+        .randrange(1 << 30)
+    signal.signal(signal.SIGALRM, _on_alarm)
+    signal.signal(signal.SIGTERM, _on_term)
+
+    tally = [0, 0]
+    tests = collect(args.only)
+    bin_dir = os.path.abspath(args.bin)
+    var = stack_mod.make_var_dir()
+    st = stack_mod.Stack(REPO, bin_dir, var, stack_mod.free_port())
+    ctx = context.Context(st, random.Random(seed))
+    out('seed: %d' % seed)
+    started = False
+    try:
+        missing = [b for b in ('vawg-public', 'vawgctl')
+                   if not os.access(os.path.join(bin_dir, b), os.X_OK)]
+        if missing:
+            out('FAIL stack_start: no %s in %s (build first, or give --bin)'
+                % (' or '.join(missing), bin_dir))
+            tally[1] += 1
+        else:
+            started = True
+            rc, log = st.script('start')
+            if rc != 0:
+                out('FAIL stack_start: stack.sh start exited %d: %s'
+                    % (rc, one_line('\n'.join(log.splitlines()[-15:]))))
+                tally[1] += 1
+            else:
+                try:
+                    wait_healthy(ctx)
+                except AssertionError as e:
+                    out('FAIL stack_start: %s' % one_line(e))
+                    tally[1] += 1
+                else:
+                    run_tests(ctx, tests, tally)
+    except KeyboardInterrupt:
+        out('interrupted: stopping the stack')
+        tally[1] += 1 if tally[1] == 0 else 0
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        if started:
+            rc, log = st.script('stop', timeout=120)
+            if rc != 0:
+                out('FAIL stack_stop: stack.sh stop exited %d: %s'
+                    % (rc, one_line('\n'.join(log.splitlines()[-8:]))))
+                tally[1] += 1
+        if args.keep or tally[1]:
+            out('kept: %s' % var)
+        else:
+            shutil.rmtree(var, ignore_errors=True)
+        out('%d passed, %d failed' % (tally[0], tally[1]))
+    return 0 if tally[1] == 0 else 1
+
+
+if __name__ == '__main__':
+    sys.exit(main())
