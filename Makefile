@@ -45,7 +45,7 @@ UNIT_SRC = $(wildcard tests/unit/*.c)
 
 BINS	 = $(BUILD)/vawg-public $(BUILD)/vawgctl
 
-.PHONY: all build asan run stop test unit psql valgrind fuzz bench clean deps
+.PHONY: all build asan run stop test unit unit-bin psql valgrind fuzz bench clean deps
 
 all: build
 build: $(BINS)
@@ -73,7 +73,7 @@ asan:
 	$(MAKE) BUILD=build-asan OPT=-O1 \
 	    HARDEN="-fPIE" \
 	    SAN="-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer" \
-	    build
+	    build unit-bin
 
 # Debian packages the project needs (conf/stack.sh installs what is missing).
 deps:
@@ -88,7 +88,9 @@ stop:
 psql:
 	bash conf/stack.sh psql
 
-unit: $(BUILD)/unit-tests
+unit-bin: $(BUILD)/unit-tests
+
+unit: unit-bin
 	$(BUILD)/unit-tests
 
 # Everything, from a fresh clone.  tests/run.sh prints one summary line.

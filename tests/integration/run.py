@@ -139,7 +139,12 @@ def main():
     signal.signal(signal.SIGTERM, _on_term)
 
     tally = [0, 0]
-    tests = collect(args.only)
+    try:
+        tests = collect(args.only)
+    except Exception as e:
+        out('FAIL collect: %s' % reason(e))
+        out('0 passed, 1 failed')
+        return 1
     bin_dir = os.path.abspath(args.bin)
     var = stack_mod.make_var_dir()
     st = stack_mod.Stack(REPO, bin_dir, var, stack_mod.free_port())
@@ -170,7 +175,11 @@ def main():
                     run_tests(ctx, tests, tally)
     except KeyboardInterrupt:
         out('interrupted: stopping the stack')
-        tally[1] += 1 if tally[1] == 0 else 0
+        if tally[1] == 0:
+            tally[1] = 1
+    except Exception as e:
+        out('FAIL runner: %s' % reason(e))
+        tally[1] += 1
     finally:
         signal.alarm(0)
         signal.signal(signal.SIGINT, signal.SIG_IGN)
