@@ -13,6 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sodium.h>
+
 #include "vawg.h"
 
 static const char *const field_kind_names[FIELD__MAX] = {
@@ -340,8 +342,10 @@ form_validate(const struct form *form, struct kvlist *kv,
 				snprintf(fv->error, sizeof(fv->error),
 				    "This answer has characters we cannot "
 				    "accept. Please type it again");
-				fv->vals[j] = v;
-				v[0] = '\0';	/* never echo bad bytes */
+				/* Never echo or keep bad bytes. */
+				sodium_memzero(v, len);
+				if (src != NULL)
+					src->valuelen = 0;
 				continue;
 			}
 			if (f->kind == FIELD_TEXTAREA)

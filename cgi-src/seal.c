@@ -103,7 +103,9 @@ seal_pub_load(const char *path, struct seal_pub *p)
 
 	if ((n = read_small(path, text, sizeof(text))) < 0)
 		return -1;
-	if (sodium_hex2bin(pk, sizeof(pk), (const char *)text, (size_t)n,
+	/* sodium_hex2bin's ignore set also matches NUL: refuse it here. */
+	if (memchr(text, '\0', (size_t)n) != NULL ||
+	    sodium_hex2bin(pk, sizeof(pk), (const char *)text, (size_t)n,
 	    "\n", &binlen, NULL) != 0 || binlen != SEAL_PK_BYTES) {
 		LOG_ERR("%s: not a public key (64 hex digits)", path);
 		return -1;
@@ -184,6 +186,12 @@ seal_keygen(const char *pub_path, const char *sec_path, const char *pass,
 	uint64_t	 mem = crypto_pwhash_MEMLIMIT_MODERATE;
 	int		 rc = -1;
 
+	/* Refuse early, before a second of key derivation. */
+	if (access(sec_path, F_OK) == 0 || access(pub_path, F_OK) == 0) {
+		fprintf(stderr, "%s or %s exists: not overwriting a key\n",
+		    sec_path, pub_path);
+		return -1;
+	}
 	if ((sk = sodium_malloc(SEAL_SK_BYTES)) == NULL ||
 	    (key = sodium_malloc(crypto_secretbox_KEYBYTES)) == NULL ||
 	    (plain = sodium_malloc(SK_PLAIN)) == NULL)

@@ -58,7 +58,7 @@ token_verify(const unsigned char *key, const char *text, size_t len,
 	int		 i;
 
 	memset(out, 0, sizeof(*out));
-	if (len > TOKEN_TEXT_MAX ||
+	if (len >= TOKEN_TEXT_MAX ||
 	    sodium_base642bin(raw, sizeof(raw), text, len, NULL, &rawlen,
 	    NULL, sodium_base64_VARIANT_URLSAFE_NO_PADDING) != 0 ||
 	    rawlen != TOKEN_BYTES || raw[0] != TOKEN_VERSION)

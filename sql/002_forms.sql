@@ -388,6 +388,7 @@ CROSS JOIN (VALUES
 	('age_band', 5, '45-54', '45 to 54', '', ''),
 	('age_band', 6, '55-64', '55 to 64', '', ''),
 	('age_band', 7, '65-or-over', '65 or over', '', ''),
+	('age_band', 8, 'prefer-not-to-say', 'I would rather not say', '', ''),
 
 	('contact_method', 1, 'phone', 'Phone call', '', ''),
 	('contact_method', 2, 'text', 'Text message', '', ''),

@@ -147,12 +147,13 @@ def valid_value(f, rng, sink):
         return TEL if len(TEL) <= f.max_length else None
     if f.kind == 'date':
         return DATE
-    if f.kind == 'textarea':
+    if f.kind == 'textarea' and f.max_length >= 12:
         c = new_canary(sink, min(22, f.max_length))
         v = c + '\n' + HOSTILE
         return v if len(v.encode('utf-8')) <= f.max_length else c
-    c = new_canary(sink, min(22, f.max_length))
-    return c if f.max_length >= 12 else 'x' * f.max_length
+    if f.max_length < 12:
+        return 'x' * f.max_length
+    return new_canary(sink, min(22, f.max_length))
 
 
 class Answers:
@@ -252,6 +253,15 @@ def pick_field(forms, kinds=None, required=None, exclude=(), order=None):
                 continue
             return form, f
     return None
+
+
+def when_field(form):
+    """The referral's "when did it happen" question: named when, or
+    failing that the first whose name starts with when."""
+    f = form.field('when')
+    if f is None:
+        f = next((x for x in form.fields if x.name.startswith('when')), None)
+    return f
 
 
 def other_text_field(form, exclude):

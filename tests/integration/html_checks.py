@@ -25,6 +25,7 @@ class Page(HTMLParser):
         self.links = []             # href of each <a>
         self.ids = set()
         self.has_error_summary = False
+        self.has_form_error = False     # a message for the whole form
         self.summary_links = []     # href of <a> inside #error-summary
         self.field_errors = 0       # elements with class field-error
         self._depth = 0
@@ -35,8 +36,12 @@ class Page(HTMLParser):
         a = {k: (v if v is not None else '') for k, v in attrs}
         if 'id' in a:
             self.ids.add(a['id'])
-        if 'field-error' in a.get('class', '').split():
+        classes = a.get('class', '').split()
+        if 'field-error' in classes:
             self.field_errors += 1
+        if a.get('id') in ('error-summary', 'form-error') or \
+                'error-summary' in classes or 'form-error' in classes:
+            self.has_form_error = True
         if self._depth:
             if tag not in VOID:
                 self._depth += 1

@@ -161,6 +161,8 @@ def main():
         else:
             started = True
             rc, log = st.script('start')
+            with open(os.path.join(var, 'stack-start.out'), 'w') as f:
+                f.write(log)
             if rc != 0:
                 out('FAIL stack_start: stack.sh start exited %d: %s'
                     % (rc, one_line('\n'.join(log.splitlines()[-15:]))))

@@ -63,6 +63,7 @@ def test_database_down_and_back(ctx):
                                  % (html_checks.describe(p),
                                     time.monotonic() - t0))
         ctx.figure('down_post_seconds', '%.1f' % (time.monotonic() - t0))
+        ctx.check_headers(p, '503 "not saved" page', no_store=True)
     finally:
         ctx.stack.pg_start()
         ctx.allow_5xx = False

@@ -4,6 +4,7 @@ and 405: what any visitor gets before posting anything."""
 
 from urllib.parse import urlsplit
 
+from forms import when_field
 from html_checks import Page, describe, shows_text
 from http_client import raw_request
 
@@ -80,7 +81,7 @@ def test_form_pages_show_option_notices(ctx):
                     'on the page' % (form.path, f.name, o.value, o.notice))
     ctx.figure('option_notices_shown', n)
     referral = ctx.form('referral')
-    when = referral.field('when')
+    when = when_field(referral)
     assert when and any(o.notice for o in when.options), (
         'referral question "when" has no option with a notice (recent '
         'assault help); fields: %s' % [f.name for f in referral.fields])

@@ -15,12 +15,24 @@ from forms import Raw
 from http_client import FORM_CT, chunked, raw_request
 
 
+ANY_4XX = tuple(range(400, 500))
+
+
+def _want_text(want):
+    if want == ANY_4XX:
+        return 'a 4xx refusal'
+    if isinstance(want, tuple):
+        return ' or '.join(str(w) for w in want)
+    return str(want)
+
+
 def _check(ctx, label, r, want, before, html_page=True):
     """Problems with answer r to a request that must be refused."""
     probs = []
     ok = r.status in want if isinstance(want, tuple) else r.status == want
     if not ok:
-        probs.append('expected %s, got %s' % (want, html_checks.describe(r)))
+        probs.append('expected %s, got %s' % (_want_text(want),
+                                              html_checks.describe(r)))
     elif html_page and r.status is not None:
         probs += html_checks.header_problems(r)
         ctx.headers_checked += 1
@@ -176,7 +188,7 @@ def test_malformed_framing(ctx):
     ct = ('Content-Type', FORM_CT)
     body = ctx.answers(form.name).body(tok)
     rest = ctx.answers(form.name).drop(f.name).body(tok)
-    any4 = tuple(range(400, 500))
+    any4 = ANY_4XX
     cases = [
         ('Content-Length: -1', raw_request(
             'POST', form.path, port, [ct, ('Content-Length', '-1')], body,
