@@ -34,9 +34,10 @@ LDFLAGS	 = -pie -Wl,-z,relro,-z,now $(SAN)
 LIBS	 = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
 # Objects, by program.  PURE are free of I/O: the unit tests link them.
-PURE	 = buf log utf8 urlenc json token seal form
-PUBLIC	 = $(PURE) store config http app page_misc page_form main_public
-CTL	 = buf log seal vawgctl
+PURE	 = buf log utf8 urlenc json token seal form spoolrec
+PUBLIC	 = $(PURE) store spool config http app page_misc page_form main_public
+# vawgctl replays the spool, so it links the storage side too.
+CTL	 = buf log utf8 json token seal form spoolrec store spool vawgctl
 
 PURE_O	 = $(PURE:%=$(BUILD)/%.o)
 PUBLIC_O = $(PUBLIC:%=$(BUILD)/%.o) $(BUILD)/view.o
@@ -62,7 +63,7 @@ $(BUILD)/vawg-public: $(PUBLIC_O)
 	$(CXX) $(LDFLAGS) $(PUBLIC_O) $(LIBS) -o $@
 
 $(BUILD)/vawgctl: $(CTL_O)
-	$(CC) $(LDFLAGS) $(CTL_O) -lsodium -o $@
+	$(CC) $(LDFLAGS) $(CTL_O) $(shell pkg-config --libs libpq libsodium) -o $@
 
 $(BUILD)/unit-tests: $(UNIT_SRC) $(PURE_O) tests/unit/check.h
 	$(CC) $(CFLAGS) -I$(SRC) $(UNIT_SRC) $(PURE_O) $(LDFLAGS) -lsodium -o $@

@@ -52,6 +52,7 @@ config_load(struct config *c)
 	c->exit_url = env_or("VAWG_EXIT_URL", "https://www.bbc.co.uk/weather");
 	c->run_as = env_or("VAWG_USER", "");
 	c->pin = env_or("VAWG_KEY_FINGERPRINT", "");
+	c->spool_dir = env_or("VAWG_SPOOL", "var/spool");
 	if (env_num("VAWG_WORKERS", 4, 1, 256, &workers) == -1 ||
 	    env_num("VAWG_BODY_MAX", 524288, 1024, 16 << 20, &body) == -1 ||
 	    env_num("VAWG_MIN_FILL_SECONDS", 3, 0, 3600, &fill) == -1 ||

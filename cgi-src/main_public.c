@@ -6,7 +6,9 @@
  * socket, drops root, then forks the workers and restarts any that die.
  * SIGHUP reloads the form definitions and replaces the workers; SIGTERM
  * stops the pool.  A worker keeps one database connection and serves
- * requests one at a time.
+ * requests one at a time.  One more child, the replayer, stores what the
+ * workers spooled while the database was away (spool.c); it is restarted
+ * like a worker if it dies.
  *
  * The public pool never holds the secret key (SECURITY.md threat 1) and
  * makes no core dumps that could hold an answer in flight.
@@ -158,6 +160,49 @@ worker(struct app *app, int sock)
 	_exit(0);
 }
 
+/*
+ * The replayer: once a second, one bounded pass over the spool with its
+ * own connection.  It holds no socket and serves no request.
+ */
+static void
+replayer(struct app *app, int sock)
+{
+	struct spool_tally	 t;
+	struct store		*st;
+
+	close(sock);
+	signal(SIGHUP, SIG_IGN);
+	signal(SIGPIPE, SIG_IGN);
+	/* A name of its own in ps, and for the chaos test to tell it from
+	 * the workers. */
+	(void)prctl(PR_SET_NAME, "vawg-replayer", 0, 0, 0);
+	if ((st = store_open(app->cfg->conninfo)) == NULL)
+		_exit(1);
+	while (!got_term) {
+		if (spool_replay(app->cfg->spool_dir, st, 100, &t) == 0 &&
+		    t.replayed + t.failed > 0)
+			LOG_INFO("spool pass: %zu stored, %zu set aside, "
+			    "%zu waiting", t.replayed, t.failed, t.left);
+		/* A full pass with more waiting goes on at once. */
+		if (got_term || t.down || t.left == 0 || t.replayed == 0)
+			sleep(1);
+	}
+	store_close(st);
+	_exit(0);
+}
+
+static pid_t
+spawn_replayer(struct app *app, int sock)
+{
+	pid_t	 pid = fork();
+
+	if (pid == 0)
+		replayer(app, sock);
+	if (pid == -1)
+		LOG_ERR("fork: %s", strerror(errno));
+	return pid;
+}
+
 static pid_t
 spawn(struct app *app, int sock)
 {
@@ -191,7 +236,7 @@ main(void)
 	struct config		 cfg;
 	struct app		 app;
 	struct sigaction	 sa;
-	pid_t			*pids, pid;
+	pid_t			*pids, pid, rpid;
 	int			 sock, i, status;
 	time_t			 last_death = 0;
 
@@ -229,8 +274,14 @@ main(void)
 	}
 	if ((pids = calloc((size_t)cfg.workers, sizeof(*pids))) == NULL)
 		return 1;
+	/* Said at start, not found out during an outage. */
+	if (access(cfg.spool_dir, W_OK | X_OK) == -1)
+		LOG_ERR("spool %s is not writable (%s): posts will be refused "
+		    "while the database is away", cfg.spool_dir,
+		    strerror(errno));
 	for (i = 0; i < cfg.workers; i++)
 		pids[i] = spawn(&app, sock);
+	rpid = spawn_replayer(&app, sock);
 	LOG_INFO("listening on %s with %d workers", cfg.socket_path,
 	    cfg.workers);
 
@@ -250,6 +301,15 @@ main(void)
 				sleep(1);
 			continue;
 		}
+		if (pid == rpid) {
+			LOG_WARN("replayer %d ended (status %d)", (int)pid,
+			    status);
+			if (time(NULL) == last_death)
+				sleep(1);
+			last_death = time(NULL);
+			rpid = got_term ? 0 : spawn_replayer(&app, sock);
+			continue;
+		}
 		for (i = 0; i < cfg.workers; i++) {
 			if (pids[i] != pid)
 				continue;
@@ -267,6 +327,7 @@ main(void)
 		}
 	}
 	stop_all(pids, cfg.workers);
+	stop_all(&rpid, 1);
 	free(pids);
 	formset_free(&app.forms);
 	sodium_free(app.token_key);

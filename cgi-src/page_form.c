@@ -8,7 +8,10 @@
  *       field's message and the answers kept; 400 a request no browser
  *       sends (encoding, unknown or repeated fields, honeypot); 403 a
  *       missing or forged token, or a closed form; 411/413/415 from the body
- *       reader; 503 when the database cannot take the answers ("not saved").
+ *       reader; 503 "not saved" when neither the database nor the spool
+ *       could take the answers.  While the database is away the answers go
+ *       to the spool and the user gets the same confirmation and reference
+ *       a stored row would give (spool.c).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -208,28 +211,46 @@ render_confirmation(struct resp *s, const struct form *f,
 	page_end(root, s, 200);
 }
 
-/* Seals, stores and confirms a validated post. */
+/*
+ * Seals, stores and confirms a validated post.  The record is built once,
+ * in the shape the spool keeps, so a spooled post is replayed with exactly
+ * what the database would have received now.
+ */
 static void
 accept_post(struct app *app, struct resp *s, const struct form *f,
     const struct fieldval *vals, const struct token *tok)
 {
-	struct buf		 plain = { 0 }, pairs = { 0 }, sealed = { 0 };
-	char			 ref[REFERENCE_TEXT], stored[REFERENCE_TEXT];
+	struct spoolrec		 rec;
+	struct buf		 pairs = { 0 };
+	char			 stored[REFERENCE_TEXT];
 	enum store_result	 res;
 
-	token_reference(tok->nonce, ref);
-	if (form_plain_json(f, vals, &plain) == -1 ||
+	memset(&rec, 0, sizeof(rec));
+	rec.version_id = f->version_id;
+	memcpy(rec.idem, tok->nonce, sizeof(rec.idem));
+	token_reference(tok->nonce, rec.reference);
+	memcpy(rec.key_id, app->pub.key_id, sizeof(rec.key_id));
+	if (form_plain_json(f, vals, &rec.plain) == -1 ||
 	    form_sensitive_pairs(f, vals, &pairs) == -1 ||
 	    seal_envelope(&app->pub, tok->nonce, f->name, pairs.data ?
-	    pairs.data : "", pairs.len, &sealed) == -1) {
+	    pairs.data : "", pairs.len, &rec.sealed) == -1) {
 		LOG_ERR("could not build the submission");
 		page_message(s, 500, "Sorry, there is a problem",
 		    "Your answers were not saved.", "Please try again later.");
 		goto out;
 	}
 	buf_free(&pairs);	/* wipe the plaintext as soon as it is sealed */
-	res = store_submit(app->store, f->version_id, tok->nonce, ref,
-	    plain.data, &sealed, app->pub.key_id, stored);
+	res = store_submit(app->store, rec.version_id, rec.idem, rec.reference,
+	    rec.plain.data, &rec.sealed, rec.key_id, stored);
+	/* The outcome is unknown or the database is away: a durable record
+	 * in the spool is as good as a row, since the replay stores it once
+	 * (the idempotency key) with the reference shown here. */
+	if (res == STORE_DOWN &&
+	    spool_write(app->cfg->spool_dir, &rec) == 0) {
+		LOG_INFO("submission spooled form=%s", f->name);
+		render_confirmation(s, f, vals, rec.reference);
+		goto out;
+	}
 	if (res != STORE_OK) {
 		page_message(s, 503, "Sorry, your answers were not saved",
 		    "We could not save your answers just now. Nothing was "
@@ -240,9 +261,8 @@ accept_post(struct app *app, struct resp *s, const struct form *f,
 	LOG_INFO("submission stored form=%s", f->name);
 	render_confirmation(s, f, vals, stored);
 out:
-	buf_free(&plain);
 	buf_free(&pairs);
-	buf_free(&sealed);
+	spoolrec_free(&rec);
 }
 
 static size_t

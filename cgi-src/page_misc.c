@@ -30,10 +30,16 @@ page_index(struct app *app, struct req *r, struct resp *s)
 	page_end(root, s, 200);
 }
 
-/* GET /healthz: 200 when the database answers, 503 when it does not. */
+/*
+ * GET /healthz: 200 when the database answers, 503 when it does not; the
+ * second line is the number of submissions waiting in the spool ("error"
+ * if the spool cannot be read), so a monitor sees a backlog build up.
+ */
 void
 page_health(struct app *app, struct req *r, struct resp *s)
 {
+	long	 depth;
+
 	(void)r;
 	s->ctype = "text/plain; charset=utf-8";
 	if (store_ping(app->store) == 0) {
@@ -43,6 +49,10 @@ page_health(struct app *app, struct req *r, struct resp *s)
 		s->status = 503;
 		(void)buf_puts(&s->body, "database unavailable\n");
 	}
+	if ((depth = spool_depth(app->cfg->spool_dir)) >= 0)
+		(void)buf_printf(&s->body, "spool: %ld\n", depth);
+	else
+		(void)buf_puts(&s->body, "spool: error\n");
 }
 
 /*

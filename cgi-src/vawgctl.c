@@ -4,6 +4,7 @@
  *   vawgctl keygen  --keys DIR --passphrase-file F
  *   vawgctl fingerprint --keys DIR
  *   vawgctl decrypt --keys DIR --passphrase-file F  < rows
+ *   vawgctl spool-replay --spool DIR --db CONNINFO
  *
  * decrypt reads lines "idem_key_hex TAB form TAB envelope_hex" (as
  * `psql -At -F $'\t'` prints them) and writes, for each, "ok TAB pairs" with
@@ -33,12 +34,16 @@ usage(void)
 	fputs("usage: vawgctl keygen --keys DIR --passphrase-file FILE\n"
 	    "       vawgctl fingerprint --keys DIR\n"
 	    "       vawgctl decrypt --keys DIR --passphrase-file FILE < rows\n"
+	    "       vawgctl spool-replay --spool DIR --db CONNINFO\n"
 	    "\n"
 	    "keygen       create the service key pair (service.pub, and\n"
 	    "             service.sec under the passphrase) and token.key\n"
 	    "fingerprint  print the public key's id and fingerprint\n"
 	    "decrypt      open sealed rows: each input line is\n"
-	    "             idem_key_hex TAB form TAB envelope_hex\n", stderr);
+	    "             idem_key_hex TAB form TAB envelope_hex\n"
+	    "spool-replay store what the public pool spooled while the\n"
+	    "             database was away, now, then print what is left\n",
+	    stderr);
 }
 
 /* Reads the passphrase (first line of file) into sodium_malloc()ed memory. */
@@ -223,16 +228,58 @@ cmd_decrypt(const char *dir, const char *passfile)
 	return 0;
 }
 
+/*
+ * Replays the spool until it is empty, the database is away, or a pass
+ * stores nothing (the pool's replayer may be working on it too: the
+ * idempotency key makes that harmless).  Exit 0 when nothing is left
+ * waiting, 1 otherwise.
+ */
+static int
+cmd_spool_replay(const char *dir, const char *conninfo)
+{
+	struct spool_tally	 t;
+	struct store		*st;
+	size_t			 replayed = 0, failed = 0;
+	int			 pass, rc = 1;
+
+	if ((st = store_open(conninfo)) == NULL)
+		return 1;
+	memset(&t, 0, sizeof(t));
+	for (pass = 0; pass < 100000; pass++) {
+		if (spool_replay(dir, st, 1000, &t) == -1) {
+			fprintf(stderr, "vawgctl: %s: cannot read the spool\n",
+			    dir);
+			goto out;
+		}
+		replayed += t.replayed;
+		failed += t.failed;
+		if (t.down || t.left == 0 || t.replayed + t.failed == 0)
+			break;
+	}
+	printf("replayed: %zu\nfailed: %zu\nleft: %zu\n", replayed, failed,
+	    t.left);
+	if (t.down)
+		fputs("vawgctl: the database is unreachable\n", stderr);
+	rc = t.left == 0 ? 0 : 1;
+out:
+	store_close(st);
+	return rc;
+}
+
 int
 main(int argc, char *argv[])
 {
 	static const struct option longopts[] = {
 		{ "keys", required_argument, NULL, 'k' },
 		{ "passphrase-file", required_argument, NULL, 'p' },
+		{ "spool", required_argument, NULL, 's' },
+		{ "db", required_argument, NULL, 'd' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char	*cmd, *dir = "var/keys", *passfile = NULL;
+	const char	*spool = "var/spool", *db = "host=var/run dbname=vawg "
+			    "user=vawg_public connect_timeout=3";
 	int		 c;
 
 	log_init("vawgctl");
@@ -243,13 +290,20 @@ main(int argc, char *argv[])
 	}
 	cmd = argv[1];
 	optind = 2;
-	while ((c = getopt_long(argc, argv, "k:p:h", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "k:p:s:d:h", longopts, NULL)) !=
+	    -1) {
 		switch (c) {
 		case 'k':
 			dir = optarg;
 			break;
 		case 'p':
 			passfile = optarg;
+			break;
+		case 's':
+			spool = optarg;
+			break;
+		case 'd':
+			db = optarg;
 			break;
 		case 'h':
 			usage();
@@ -267,6 +321,8 @@ main(int argc, char *argv[])
 		return cmd_fingerprint(dir);
 	if (strcmp(cmd, "decrypt") == 0)
 		return cmd_decrypt(dir, passfile);
+	if (strcmp(cmd, "spool-replay") == 0)
+		return cmd_spool_replay(spool, db);
 	fprintf(stderr, "vawgctl: unknown command %s\n", cmd);
 	usage();
 	return 1;

@@ -7,6 +7,7 @@
 #
 # Settings (environment, with defaults):
 #   VAWG_VAR      data folder (var/): pgdata/ run/ fcgi/ log/ keys/ nginx/
+#                 spool/ (posts waiting for the database; failed/ inside)
 #   VAWG_PORT     8080            VAWG_BIN       build/
 #   VAWG_WORKERS  4               VAWG_BODY_MAX  524288 (bytes)
 #   VAWG_POST_RATE 30r/m          VAWG_POST_BURST 60
@@ -150,16 +151,28 @@ web_user() {
 
 alive() { [ -f "$1" ] && kill -0 "$(cat "$1" 2>/dev/null)" 2>/dev/null; }
 
+# The spool holds posts confirmed while the database was away, until the
+# pool's replayer stores them: private to the user the pool runs as.
+spool_dir() {
+	mkdir -p "$VAR/spool/failed"
+	if [ "$(id -u)" = 0 ]; then
+		chown "$WEB_USER": "$VAR/spool" "$VAR/spool/failed"
+	fi
+	chmod 700 "$VAR/spool" "$VAR/spool/failed"
+}
+
 public_start() {
 	local pidf=$VAR/fcgi/public.pid sock=$VAR/fcgi/public.sock i
 	mkdir -p "$VAR/fcgi"
 	alive "$pidf" && return 0
 	web_user
+	spool_dir
 	rm -f "$sock"
 	VAWG_SOCKET=$sock \
 	VAWG_DB="host=$VAR/run dbname=vawg user=vawg_public connect_timeout=3 options='-c statement_timeout=5000'" \
 	VAWG_TEMPLATES=$ROOT/templates \
 	VAWG_KEYS=$VAR/keys \
+	VAWG_SPOOL=$VAR/spool \
 	VAWG_USER=$([ "$(id -u)" = 0 ] && echo "$WEB_USER") \
 	VAWG_WORKERS=$WORKERS VAWG_BODY_MAX=$BODY_MAX \
 	    setsid "$BIN/vawg-public" >>"$VAR/log/public.log" 2>&1 </dev/null &

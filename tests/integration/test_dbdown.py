@@ -1,8 +1,16 @@
 #!/usr/bin/env python3
-"""PostgreSQL stops and starts again: /healthz says 503, a post says
-503 quickly (never a false confirmation, never a hang), and once the
-database is back the workers reconnect and posts are stored."""
+"""PostgreSQL stops and starts again (SECURITY.md threat 12).
 
+While it is down, /healthz says 503 and a valid post is still confirmed
+(200, with the reference its row will carry), because the worker writes it
+to the durable spool: a private file (0600) holding no sensitive answer in
+clear.  A post the spool cannot take either gets 503 "not saved", never a
+confirmation.  Once the database is back the pool's replayer stores every
+spooled post exactly once, with the reference shown, and the spool
+empties."""
+
+import os
+import stat
 import time
 
 import html_checks
@@ -10,6 +18,7 @@ import rows
 
 DOWN_WAIT = 10
 UP_WAIT = 10
+REPLAY_WAIT = 15
 POST_TIMEOUT = 15
 
 
@@ -34,16 +43,57 @@ def _poll(ctx, path, status, seconds):
                          % (path, status, seconds, what))
 
 
-def test_database_down_and_back(ctx):
-    name = 'consultation'
-    down_tok, = ctx.tokens(name)
-    down_answers = ctx.answers(name)
+def _spool(ctx):
+    return os.path.join(ctx.stack.var, 'spool')
+
+
+def _records(ctx, sub=''):
+    d = os.path.join(_spool(ctx), sub)
+    return sorted(os.path.join(d, n) for n in os.listdir(d)
+                  if n.endswith('.rec') or '.rec.' in n)
+
+
+def _spool_line(resp):
+    for line in resp.text.splitlines():
+        if line.startswith('spool: '):
+            return line
+    return None
+
+
+def _post_down(ctx, name, answers, tok):
+    t0 = time.monotonic()
+    try:
+        p = ctx.post(name, answers.body(tok), timeout=POST_TIMEOUT)
+    except OSError as e:
+        raise AssertionError('post to /%s while the database is down: no '
+                             'answer within %ss (%s)' % (name, POST_TIMEOUT, e))
+    return p, time.monotonic() - t0
+
+
+def _stop_db(ctx):
+    ctx.stack.pg_stop()
+    _poll(ctx, '/healthz', 503, DOWN_WAIT)
+
+
+def _start_db(ctx):
+    ctx.stack.pg_start()
+    t0 = time.monotonic()
+    _poll(ctx, '/healthz', 200, UP_WAIT)
+    return time.monotonic() - t0
+
+
+def test_database_down_post_spooled_then_stored(ctx):
+    sent = []           # (answers, token)
+    for name in ('consultation', 'referral'):
+        tok, = ctx.tokens(name)
+        sent.append((ctx.answers(name), tok))
+    before = ctx.max_id()
     count = ctx.row_count()
+    shown = {}
     ctx.allow_5xx = True
     try:
-        ctx.stack.pg_stop()
-        _poll(ctx, '/healthz', 503, DOWN_WAIT)
-        g = ctx.http.get('/' + name, timeout=POST_TIMEOUT)
+        _stop_db(ctx)
+        g = ctx.http.get('/consultation', timeout=POST_TIMEOUT)
         if g.status == 200:
             assert html_checks.Page(g.text).token, (
                 'form page while the database is down: 200 but no form')
@@ -51,36 +101,154 @@ def test_database_down_and_back(ctx):
             assert g.status == 503, ('form page while the database is down: '
                                      'expected the form or 503, got %s'
                                      % html_checks.describe(g))
-        t0 = time.monotonic()
-        try:
-            p = ctx.post(name, down_answers.body(down_tok),
-                         timeout=POST_TIMEOUT)
-        except OSError as e:
-            raise AssertionError('post while the database is down: no answer '
-                                 'within %ss (%s)' % (POST_TIMEOUT, e))
-        assert p.status == 503, ('post while the database is down: expected '
-                                 '503 "not saved", got %s in %.1fs'
-                                 % (html_checks.describe(p),
-                                    time.monotonic() - t0))
-        ctx.figure('down_post_seconds', '%.1f' % (time.monotonic() - t0))
-        ctx.check_headers(p, '503 "not saved" page', no_store=True)
+        slowest = 0.0
+        for answers, tok in sent:
+            name = answers.form.name
+            p, took = _post_down(ctx, name, answers, tok)
+            slowest = max(slowest, took)
+            assert p.status == 200, (
+                'post to /%s while the database is down: expected the '
+                'confirmation (200, answers kept in the spool), got %s in '
+                '%.1fs' % (name, html_checks.describe(p), took))
+            ctx.check_headers(p, 'confirmation while the database is down',
+                              no_store=True)
+            ref = html_checks.find_reference(p.text)
+            assert ref and rows.REF_RE.match(ref), (
+                'confirmation while the database is down shows no reference: '
+                '%s' % html_checks.describe(p))
+            shown[tok] = ref
+        ctx.figure('down_post_seconds', '%.1f' % slowest)
+        # A retry (refresh, double click) while still down: the same
+        # reference, and still one record.
+        answers, tok = sent[0]
+        again, _ = _post_down(ctx, answers.form.name, answers, tok)
+        assert again.status == 200 and \
+            html_checks.find_reference(again.text) == shown[tok], (
+                'posting the same form again while the database is down: '
+                'expected the same reference %s, got %s'
+                % (shown[tok], html_checks.describe(again)))
+        recs = _records(ctx)
+        assert len(recs) == len(sent), (
+            '%d posts confirmed while the database is down (one twice): %d '
+            'files in the spool, expected %d'
+            % (len(sent), len(recs), len(sent)))
+        for path in recs:
+            mode = stat.S_IMODE(os.stat(path).st_mode)
+            assert mode == 0o600, ('spool file %s has mode %o, expected 600'
+                                   % (os.path.basename(path), mode))
+            with open(path, 'rb') as f:
+                hits = rows.canaries_in(f.read(), ctx.canaries)
+            assert not hits, ('spool file %s holds sensitive answers in '
+                              'clear: %s' % (os.path.basename(path), hits))
+        ctx.figure('spool_files_while_down', len(recs))
+        h = ctx.http.get('/healthz')
+        assert _spool_line(h) == 'spool: %d' % len(sent), (
+            '/healthz while %d posts wait in the spool: expected a line '
+            '"spool: %d", got %r' % (len(sent), len(sent), h.text[:120]))
     finally:
-        ctx.stack.pg_start()
-        ctx.allow_5xx = False
-    t0 = time.monotonic()
+        try:
+            ctx.stack.pg_start()
+        finally:
+            ctx.allow_5xx = False
     ctx.allow_5xx = True
     try:
-        _poll(ctx, '/healthz', 200, UP_WAIT)
+        ctx.figure('healthz_back_seconds', '%.1f' % _start_db(ctx))
     finally:
         ctx.allow_5xx = False
-    ctx.figure('healthz_back_seconds', '%.1f' % (time.monotonic() - t0))
-    assert ctx.row_count() == count, ('rows changed while the database was '
-                                      'down and the post said 503')
-    toks = ctx.tokens(name, 3)
-    ok = 0
+
+    t0 = time.monotonic()
+    new = []
+    while time.monotonic() - t0 < REPLAY_WAIT:
+        new = rows.new_rows(ctx, before)
+        if len(new) >= len(sent) and not _records(ctx):
+            break
+        time.sleep(0.25)
+    ctx.figure('replay_seconds', '%.1f' % (time.monotonic() - t0))
+    assert len(new) == len(sent), (
+        '%d posts confirmed while the database was down: %d rows stored '
+        '%ss after it came back, expected %d'
+        % (len(sent), len(new), REPLAY_WAIT, len(sent)))
+    assert ctx.row_count() == count + len(sent), 'row count is off'
+    by_ref = {r['reference']: r for r in new}
+    for answers, tok in sent:
+        row = by_ref.get(shown[tok])
+        assert row is not None, ('reference %s was confirmed while the '
+                                 'database was down, but no row has it '
+                                 '(rows: %s)' % (shown[tok], sorted(by_ref)))
+        probs = rows.verify_row(ctx, row, answers, shown[tok])
+        assert not probs, 'replayed %s row %s: %s' % (
+            answers.form.name, shown[tok], '; '.join(probs))
+        ctx.confirmed[tok] = shown[tok]
+    left = _records(ctx)
+    failed = _records(ctx, 'failed')
+    assert not left and not failed, (
+        'after the replay: %d records still spooled, %d set aside in failed/'
+        % (len(left), len(failed)))
+    h = ctx.http.get('/healthz')
+    assert h.status == 200 and _spool_line(h) == 'spool: 0', (
+        '/healthz after the replay: expected 200 and "spool: 0", got %s %r'
+        % (h.status, h.text[:120]))
+    ctx.figure('spooled_then_stored', '%d of %d' % (len(new), len(sent)))
+
+    # The same form sent again now: its reference, no second row.
+    answers, tok = sent[0]
+    last = ctx.max_id()
+    r = ctx.post(answers.form.name, answers.body(tok))
+    assert r.status == 200 and \
+        html_checks.find_reference(r.text) == shown[tok], (
+            'posting a replayed form again: expected reference %s, got %s'
+            % (shown[tok], html_checks.describe(r)))
+    rows.expect_no_new_row(ctx, last, 'posting a replayed form again')
+
+    # And the workers took their connections back.
+    toks = ctx.tokens('consultation', 2)
     for tok in toks:
-        rows.submit_valid(ctx, ctx.answers(name), tok)
-        ok += 1
-    ctx.figure('posts_after_restart', '%d of %d' % (ok, len(toks)))
+        rows.submit_valid(ctx, ctx.answers('consultation'), tok)
+    ctx.figure('posts_after_restart', '%d of %d' % (len(toks), len(toks)))
+
+
+def test_spool_unwritable_says_not_saved(ctx):
+    name = 'referral'
+    tok, = ctx.tokens(name)
+    answers = ctx.answers(name)
+    before = ctx.max_id()
+    spool = _spool(ctx)
+    mode = stat.S_IMODE(os.stat(spool).st_mode)
+    ctx.allow_5xx = True
+    try:
+        _stop_db(ctx)
+        os.chmod(spool, 0)
+        try:
+            p, took = _post_down(ctx, name, answers, tok)
+            h = ctx.http.get('/healthz')
+        finally:
+            os.chmod(spool, mode)
+        assert p.status == 503, (
+            'post while neither the database nor the spool can take it: '
+            'expected 503 "not saved", got %s in %.1fs'
+            % (html_checks.describe(p), took))
+        assert html_checks.find_reference(p.text) is None, (
+            'the 503 page shows a reference, as if the answers were saved')
+        assert html_checks.shows_text(p.text, 'not saved'), (
+            'the 503 page does not say the answers were not saved: %s'
+            % html_checks.describe(p))
+        ctx.check_headers(p, '503 "not saved" page', no_store=True)
+        assert _spool_line(h) == 'spool: error', (
+            '/healthz with an unreadable spool: expected "spool: error", '
+            'got %r' % h.text[:120])
+    finally:
+        try:
+            ctx.stack.pg_start()
+        finally:
+            ctx.allow_5xx = False
+    ctx.allow_5xx = True
+    try:
+        _start_db(ctx)
+    finally:
+        ctx.allow_5xx = False
+    time.sleep(1.5)     # a replayer pass, had anything been spooled
+    rows.expect_no_new_row(ctx, before, 'a post answered 503 "not saved"')
+    assert not _records(ctx), 'a post answered 503 left a spool file'
+    ctx.figure('unwritable_spool_post_status', p.status)
     # The refused post can be sent again, once, and is stored then.
-    rows.submit_valid(ctx, down_answers, down_tok)
+    rows.submit_valid(ctx, answers, tok)

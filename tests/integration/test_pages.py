@@ -15,8 +15,12 @@ NO_STORE = ('/consultation', '/referral')
 def test_healthz_ok(ctx):
     r = ctx.http.get('/healthz')
     assert r.status == 200, 'GET /healthz: expected 200, got %s' % describe(r)
-    assert r.text.strip() == 'ok', ('GET /healthz: expected body "ok", got %r'
-                                    % r.text[:80])
+    lines = r.text.splitlines()
+    assert lines and lines[0] == 'ok', ('GET /healthz: expected the body to '
+                                        'start with "ok", got %r'
+                                        % r.text[:80])
+    assert any(x.startswith('spool: ') for x in lines[1:]), (
+        'GET /healthz: no "spool: N" line in %r' % r.text[:80])
     ct = (r.header('Content-Type') or '').lower()
     assert ct.startswith('text/plain'), ('GET /healthz: Content-Type %r, '
                                          'expected text/plain' % ct)

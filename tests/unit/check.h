@@ -71,5 +71,7 @@ extern const struct unit_test	seal_tests[];
 extern const size_t		seal_ntests;
 extern const struct unit_test	form_tests[];
 extern const size_t		form_ntests;
+extern const struct unit_test	spool_tests[];
+extern const size_t		spool_ntests;
 
 #endif /* CHECK_H */

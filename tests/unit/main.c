@@ -63,6 +63,7 @@ static const struct {
 	{ json_tests, &json_ntests },
 	{ token_tests, &token_ntests },
 	{ form_tests, &form_ntests },
+	{ spool_tests, &spool_ntests },
 	{ seal_tests, &seal_ntests },	/* last: Argon2id makes it slow */
 };
 
