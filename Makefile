@@ -19,7 +19,7 @@ VAR	?= $(CURDIR)/var
 # ctemplate).
 CC	 = gcc
 CXX	 = g++
-PKGS	 = fcgi libpq libsodium libctemplate
+PKGS	 = fcgi libpq libsodium libctemplate liboath libqrencode
 
 # Hardening (SECURITY.md threat 16).  SAN is set for the sanitizer build.
 HARDEN	 = -fstack-protector-strong -D_FORTIFY_SOURCE=2 -fPIE
@@ -35,23 +35,28 @@ LIBS	 = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
 # Objects, by program.  PURE are free of I/O: the unit tests link them.
 PURE	 = buf log utf8 urlenc json token seal form spoolrec
-PUBLIC	 = $(PURE) store spool config http app page_misc page_form main_public
+PUBLIC	 = $(PURE) store spool config http app page page_misc page_form main_public
 # vawgctl replays the spool, so it links the storage side too.
-CTL	 = buf log utf8 json token seal form spoolrec store spool vawgctl
+CTL	 = buf log utf8 json token seal form spoolrec store spool keyring csv \
+	   export store_admin ctl_admin vawgctl
+
+ADMIN	 = $(PURE) keyring csv export store store_admin config http page \
+	   pool admin page_admin main_admin
 
 PURE_O	 = $(PURE:%=$(BUILD)/%.o)
 PUBLIC_O = $(PUBLIC:%=$(BUILD)/%.o) $(BUILD)/view.o
 CTL_O	 = $(CTL:%=$(BUILD)/%.o)
+ADMIN_O	 = $(ADMIN:%=$(BUILD)/%.o) $(BUILD)/view.o
 UNIT_SRC = $(wildcard tests/unit/*.c)
 
-BINS	 = $(BUILD)/vawg-public $(BUILD)/vawgctl
+BINS	 = $(BUILD)/vawg-public $(BUILD)/vawg-admin $(BUILD)/vawgctl
 
 .PHONY: all build asan run stop test unit unit-bin psql valgrind fuzz bench clean deps
 
 all: build
 build: $(BINS)
 
-$(BUILD)/%.o: $(SRC)/%.c $(SRC)/vawg.h $(SRC)/view.h
+$(BUILD)/%.o: $(SRC)/%.c $(wildcard $(SRC)/*.h)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -c $< -o $@
 
@@ -62,8 +67,12 @@ $(BUILD)/view.o: $(SRC)/view.cc $(SRC)/view.h $(SRC)/vawg.h
 $(BUILD)/vawg-public: $(PUBLIC_O)
 	$(CXX) $(LDFLAGS) $(PUBLIC_O) $(LIBS) -o $@
 
+$(BUILD)/vawg-admin: $(ADMIN_O)
+	$(CXX) $(LDFLAGS) $(ADMIN_O) $(LIBS) -o $@
+
 $(BUILD)/vawgctl: $(CTL_O)
-	$(CC) $(LDFLAGS) $(CTL_O) $(shell pkg-config --libs libpq libsodium) -o $@
+	$(CC) $(LDFLAGS) $(CTL_O) \
+	    $(shell pkg-config --libs libpq libsodium liboath libqrencode) -o $@
 
 $(BUILD)/unit-tests: $(UNIT_SRC) $(PURE_O) tests/unit/check.h
 	$(CC) $(CFLAGS) -I$(SRC) $(UNIT_SRC) $(PURE_O) $(LDFLAGS) -lsodium -o $@

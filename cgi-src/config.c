@@ -42,7 +42,8 @@ env_num(const char *name, long long fallback, long long min, long long max,
 int
 config_load(struct config *c)
 {
-	long long	 workers, body, fill, age;
+	long long	 workers, body, fill, age, aw, idle, smax, reauth, tries;
+	long long	 wait;
 
 	c->socket_path = env_or("VAWG_SOCKET", "var/fcgi/public.sock");
 	c->conninfo = env_or("VAWG_DB", "host=var/run dbname=vawg "
@@ -65,6 +66,24 @@ config_load(struct config *c)
 		fprintf(stderr, "VAWG_EXIT_URL: must be an http(s) URL\n");
 		return -1;
 	}
+	c->admin_socket = env_or("VAWG_ADMIN_SOCKET", "var/fcgi/admin.sock");
+	c->admin_conninfo = env_or("VAWG_ADMIN_DB", "host=var/run dbname=vawg "
+	    "user=vawg_admin connect_timeout=3");
+	c->admin_run_as = env_or("VAWG_ADMIN_USER", "");
+	c->passphrase_file = env_or("VAWG_PASSPHRASE_FILE", "");
+	if (env_num("VAWG_ADMIN_WORKERS", 2, 1, 64, &aw) == -1 ||
+	    env_num("VAWG_SESSION_IDLE", 1800, 10, 86400, &idle) == -1 ||
+	    env_num("VAWG_SESSION_MAX", 43200, 60, 7 * 86400, &smax) == -1 ||
+	    env_num("VAWG_REAUTH_SECONDS", 900, 1, 86400, &reauth) == -1 ||
+	    env_num("VAWG_LOGIN_FREE_TRIES", 5, 1, 100, &tries) == -1 ||
+	    env_num("VAWG_LOGIN_MAX_WAIT", 900, 1, 86400, &wait) == -1)
+		return -1;
+	c->admin_workers = (int)aw;
+	c->session_idle = (int)idle;
+	c->session_max = (int)smax;
+	c->reauth_after = (int)reauth;
+	c->login_free_tries = (int)tries;
+	c->login_max_wait = (int)wait;
 	c->workers = (int)workers;
 	c->body_max = (size_t)body;
 	c->min_fill = fill;

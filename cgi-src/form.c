@@ -62,6 +62,17 @@ formset_find(const struct formset *set, const char *name, size_t len)
 	return NULL;
 }
 
+const struct form *
+formset_find_version(const struct formset *set, int32_t id)
+{
+	size_t	 i;
+
+	for (i = 0; i < set->n; i++)
+		if (set->forms[i].version_id == id)
+			return &set->forms[i];
+	return NULL;
+}
+
 int
 form_is_open(const struct form *f, int64_t now)
 {
@@ -204,8 +215,8 @@ valid_tel(const char *s)
 	return digits >= 7 && digits <= 15;
 }
 
-static int
-valid_date(const char *s)
+int
+form_valid_date(const char *s)
 {
 	static const int mdays[] = { 31, 29, 31, 30, 31, 30, 31, 31, 30, 31,
 	    30, 31 };
@@ -265,7 +276,7 @@ check_value(const struct field *f, char *v, size_t ncp, struct fieldval *fv)
 	else if (f->kind == FIELD_TEL && !valid_tel(v))
 		snprintf(fv->error, sizeof(fv->error),
 		    "Enter a phone number, like 07700 900 982");
-	else if (f->kind == FIELD_DATE && !valid_date(v))
+	else if (f->kind == FIELD_DATE && !form_valid_date(v))
 		snprintf(fv->error, sizeof(fv->error),
 		    "Enter a real date, like 2024-03-27");
 }

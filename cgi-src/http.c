@@ -50,6 +50,10 @@ http_req_init(struct req *r, struct FCGX_Request *f)
 	/* nginx's $document_uri: decoded, normalised, no query string. */
 	r->path = param(f, "DOCUMENT_URI");
 	r->ctype = param(f, "CONTENT_TYPE");
+	r->query = param(f, "QUERY_STRING");
+	r->cookie = param(f, "HTTP_COOKIE");
+	r->remote_addr = param(f, "REMOTE_ADDR");
+	r->https = strcmp(param(f, "HTTPS"), "on") == 0;
 	cl = param(f, "CONTENT_LENGTH");
 	if (cl[0] == '\0')
 		r->clen = -1;
@@ -136,38 +140,75 @@ http_status_text(int status)
 	}
 }
 
-void
-http_send(struct req *r, struct resp *s)
+/* Status and headers into h; with_length adds Content-Length. */
+static int
+http_head(struct buf *h, const struct resp *s, int with_length)
 {
-	struct buf	 h = { 0 };
-	int		 rc;
+	int	 rc;
 
 	/* Formatted here, not with FCGX_FPrintF: libfcgi's own printf does
 	 * not know every C99 conversion (%zu). */
-	rc = buf_printf(&h, "Status: %d %s\r\nContent-Type: %s\r\n"
-	    "Content-Length: %zu\r\n" SECURITY_HEADERS, s->status,
-	    http_status_text(s->status),
-	    s->ctype ? s->ctype : "text/html; charset=utf-8", s->body.len);
+	rc = buf_printf(h, "Status: %d %s\r\nContent-Type: %s\r\n"
+	    SECURITY_HEADERS, s->status, http_status_text(s->status),
+	    s->ctype ? s->ctype : "text/html; charset=utf-8");
+	if (rc == 0 && with_length)
+		rc = buf_printf(h, "Content-Length: %zu\r\n", s->body.len);
 	if (rc == 0 && s->location != NULL)
-		rc = buf_printf(&h, "Location: %s\r\n", s->location);
+		rc = buf_printf(h, "Location: %s\r\n", s->location);
 	if (rc == 0 && s->allow != NULL)
-		rc = buf_printf(&h, "Allow: %s\r\n", s->allow);
+		rc = buf_printf(h, "Allow: %s\r\n", s->allow);
 	if (rc == 0 && s->clear_site_data)
-		rc = buf_puts(&h, "Clear-Site-Data: \"cache\", \"cookies\", "
+		rc = buf_puts(h, "Clear-Site-Data: \"cache\", \"cookies\", "
 		    "\"storage\"\r\n");
+	if (rc == 0 && s->set_cookie[0] != '\0')
+		rc = buf_printf(h, "Set-Cookie: %s\r\n", s->set_cookie);
+	if (rc == 0 && s->disposition[0] != '\0')
+		rc = buf_printf(h, "Content-Disposition: %s\r\n",
+		    s->disposition);
 	if (rc == 0)
-		rc = buf_puts(&h, "\r\n");
-	if (rc == -1) {
+		rc = buf_puts(h, "\r\n");
+	return rc;
+}
+
+static void
+http_write_head(struct req *r, struct resp *s, int with_length)
+{
+	struct buf	 h = { 0 };
+
+	if (http_head(&h, s, with_length) == -1) {
 		LOG_ERR("out of memory for headers");
 		FCGX_PutS("Status: 500 Internal Server Error\r\n"
 		    "Content-Type: text/plain\r\n\r\n", r->fcgx->out);
-		buf_free(&h);
-		return;
-	}
-	FCGX_PutStr(h.data, (int)h.len, r->fcgx->out);
+	} else
+		FCGX_PutStr(h.data, (int)h.len, r->fcgx->out);
+	buf_free(&h);
+}
+
+void
+http_send(struct req *r, struct resp *s)
+{
+	http_write_head(r, s, 1);
 	if (r->method != METHOD_HEAD && s->body.len > 0)
 		FCGX_PutStr(s->body.data, (int)s->body.len, r->fcgx->out);
-	buf_free(&h);
+}
+
+void
+http_send_head(struct req *r, struct resp *s)
+{
+	http_write_head(r, s, 0);
+}
+
+int
+http_stream(const char *p, size_t n, void *arg)
+{
+	struct req	*r = arg;
+
+	if (r->method == METHOD_HEAD || n == 0)
+		return 0;
+	if (FCGX_PutStr(p, (int)n, r->fcgx->out) != (int)n ||
+	    FCGX_FFlush(r->fcgx->out) != 0)
+		return -1;	/* the client went away */
+	return 0;
 }
 
 void

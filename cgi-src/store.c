@@ -36,6 +36,9 @@ struct store {
 	int	 prepared;
 };
 
+
+static int	store_ensure(struct store *);
+
 static int
 store_prepare(struct store *s)
 {
@@ -82,6 +85,12 @@ store_ensure(struct store *s)
 	if (!s->prepared && store_prepare(s) == -1)
 		return -1;
 	return 0;
+}
+
+PGconn *
+store_conn(struct store *s)
+{
+	return store_ensure(s) == 0 ? s->conn : NULL;
 }
 
 struct store *
@@ -307,6 +316,12 @@ out:
 int
 store_load_forms(const char *conninfo, struct formset *set)
 {
+	return store_load_versions(conninfo, set, 0);
+}
+
+int
+store_load_versions(const char *conninfo, struct formset *set, int all)
+{
 	static const char *sql =
 	    "SELECT f.id, c.version_id, f.name, f.title, f.summary, f.intro, "
 	    "f.privacy, f.submit_label, f.confirmation, f.discreet, "
@@ -316,9 +331,14 @@ store_load_forms(const char *conninfo, struct formset *set)
 	    "  ELSE floor(extract(epoch FROM f.closes_at))::bigint END, "
 	    "CASE WHEN f.closes_at = 'infinity' THEN '' ELSE "
 	    "  to_char(f.closes_at AT TIME ZONE 'Europe/London', "
-	    "  'FMDD FMMonth YYYY') END "
+	    "  'FMDD FMMonth YYYY') END, c.version "
 	    "FROM vawg.form f JOIN vawg.form_current c ON c.form_id = f.id "
 	    "ORDER BY f.id";
+	static const char *all_sql =
+	    "SELECT f.id, v.id, f.name, f.title, f.summary, f.intro, "
+	    "f.privacy, f.submit_label, f.confirmation, f.discreet, NULL, "
+	    "NULL, '', v.version FROM vawg.form f JOIN vawg.form_version v "
+	    "ON v.form_id = f.id ORDER BY f.id, v.version";
 	PGconn		*c;
 	PGresult	*r = NULL;
 	int		 i, rc = -1;
@@ -329,7 +349,7 @@ store_load_forms(const char *conninfo, struct formset *set)
 		LOG_ERR("database unreachable: %s", PQerrorMessage(c));
 		goto out;
 	}
-	r = PQexec(c, sql);
+	r = PQexec(c, all ? all_sql : sql);
 	if (PQresultStatus(r) != PGRES_TUPLES_OK) {
 		LOG_ERR("loading forms: %s", PQerrorMessage(c));
 		goto out;
@@ -354,6 +374,7 @@ store_load_forms(const char *conninfo, struct formset *set)
 		f->opens_at = epoch_or(r, i, 10, INT64_MIN);
 		f->closes_at = epoch_or(r, i, 11, INT64_MAX);
 		f->closes_text = dupval(r, i, 12);
+		f->version = (int)strtol(PQgetvalue(r, i, 13), NULL, 10);
 		if (!f->name || !f->title || !f->summary || !f->intro ||
 		    !f->privacy || !f->submit_label || !f->confirmation ||
 		    !f->closes_text || load_fields(c, f) == -1)

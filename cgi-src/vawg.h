@@ -9,6 +9,7 @@
 #define VAWG_H
 
 #include <stddef.h>
+#include <stdio.h>
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -235,6 +236,7 @@ struct field {
 struct form {
 	uint32_t	 id;
 	int32_t		 version_id;
+	int		 version;	/* 1, 2, ... as people count them */
 	char		*name;
 	char		*title;
 	char		*summary;
@@ -275,6 +277,8 @@ int		 field_kind_from_name(const char *, enum field_kind *);
 int		 field_is_choice(const struct field *);
 const struct form *formset_find(const struct formset *, const char *name,
 		    size_t len);
+const struct form *formset_find_version(const struct formset *, int32_t id);
+int		 form_valid_date(const char *);	/* YYYY-MM-DD, 1 / 0 */
 int		 form_is_open(const struct form *, int64_t now);
 void		 formset_free(struct formset *);
 /*
@@ -329,6 +333,9 @@ enum store_result store_submit(struct store *, int32_t version_id,
 		    const char *key_id, char ref_out[REFERENCE_TEXT]);
 /* Loads every form's current definition.  0 / -1 (logged). */
 int		 store_load_forms(const char *conninfo, struct formset *out);
+/* Loads every version of every form (all) or only the current ones. */
+int		 store_load_versions(const char *conninfo, struct formset *out,
+		    int all);
 
 /* ---- spoolrec.c: a spooled submission as bytes (pure) ---- */
 
@@ -409,6 +416,10 @@ struct req {
 	const char		*path;		/* borrowed from the params */
 	const char		*ctype;		/* "" if absent */
 	long long		 clen;		/* -1 if absent, -2 if invalid */
+	const char		*query;		/* "" if absent */
+	const char		*cookie;	/* admin routes only; "" */
+	const char		*remote_addr;	/* admin routes only; "" */
+	int			 https;
 	struct buf		 body;		/* owned, wiped at the end */
 	int64_t			 now;
 };
@@ -419,6 +430,9 @@ struct resp {
 	const char	*location;	/* static or config; NULL for none */
 	const char	*allow;		/* static; NULL for none */
 	int		 clear_site_data;
+	char		 set_cookie[256];	/* "" for none */
+	char		 disposition[160];	/* "" for none */
+	int		 streamed;	/* the handler already sent it all */
 	struct buf	 body;		/* owned, wiped at the end */
 };
 
@@ -441,6 +455,10 @@ void	 http_req_free(struct req *r);
 enum body_result http_read_body(struct req *r, size_t max);
 /* Writes status, the security headers and the body (none for HEAD). */
 void	 http_send(struct req *r, struct resp *s);
+/* Writes only status and headers (no Content-Length), for a streamed
+ * body that follows with http_stream(). */
+void	 http_send_head(struct req *r, struct resp *s);
+int	 http_stream(const char *p, size_t n, void *req);	/* 0 / -1 */
 const char *http_status_text(int status);
 void	 http_resp_free(struct resp *s);
 
@@ -459,6 +477,18 @@ struct config {
 	size_t		 body_max;	/* VAWG_BODY_MAX */
 	int64_t		 min_fill;	/* VAWG_MIN_FILL_SECONDS */
 	int64_t		 max_age;	/* VAWG_TOKEN_MAX_AGE */
+	/* The admin pool's: */
+	const char	*admin_socket;	/* VAWG_ADMIN_SOCKET */
+	const char	*admin_conninfo;	/* VAWG_ADMIN_DB */
+	const char	*admin_run_as;	/* VAWG_ADMIN_USER, "" to stay */
+	const char	*passphrase_file;	/* VAWG_PASSPHRASE_FILE; "" =
+					 * sealed mode, no secret key held */
+	int		 admin_workers;	/* VAWG_ADMIN_WORKERS */
+	int		 session_idle;	/* VAWG_SESSION_IDLE seconds */
+	int		 session_max;	/* VAWG_SESSION_MAX seconds */
+	int		 reauth_after;	/* VAWG_REAUTH_SECONDS */
+	int		 login_free_tries;	/* VAWG_LOGIN_FREE_TRIES */
+	int		 login_max_wait;	/* VAWG_LOGIN_MAX_WAIT seconds */
 };
 
 int	 config_load(struct config *);	/* 0 / -1 with a message */
@@ -500,6 +530,158 @@ void	 page_form(struct app *, struct req *, struct resp *,
 void	 page_health(struct app *, struct req *, struct resp *);
 void	 page_exit(struct app *, struct req *, struct resp *);
 void	 page_safety(struct app *, struct req *, struct resp *);
+
+/* ---- keyring.c: every generation of the secret key ---- */
+
+#define KEYRING_MAX	32
+
+struct keyring {
+	struct seal_secret	keys[KEYRING_MAX];
+	size_t			n;
+};
+
+/* Opens service.sec and keyring/ *.sec under dir.  0 / -1 (logged). */
+int	 keyring_load(const char *dir, const char *pass, size_t passlen,
+	    struct keyring *);
+const struct seal_secret *keyring_find(const struct keyring *,
+	    const char *key_id);
+/* Opens an envelope with whichever key it names. */
+enum open_result keyring_open(const struct keyring *, const unsigned char *env,
+	    size_t envlen, const unsigned char *idem, const char *form,
+	    struct buf *out);
+void	 keyring_free(struct keyring *);	/* wipes; NULL-safe */
+/* Moves the current pair into keyring/ and makes a new one.  0 / -1. */
+int	 keyring_rotate(const char *dir, const char *pass, size_t passlen,
+	    struct seal_pub *old, struct seal_pub *fresh);
+
+/* ---- csv.c: spreadsheet-safe RFC 4180 ---- */
+
+#define CSV_MAX_CELLS	4096
+
+struct csv_record {
+	struct buf	*cells;	/* owned */
+	size_t		 n;
+	size_t		 cap;
+};
+
+int	 csv_bom(struct buf *);
+/* Appends one quoted, formula-neutralised cell; first: no comma before. */
+int	 csv_cell(struct buf *, const char *s, size_t len, int first);
+int	 csv_end(struct buf *);		/* CRLF */
+/* Reads one record: 1 read, 0 at end of file, -1 malformed. */
+int	 csv_read_record(FILE *, struct csv_record *);
+void	 csv_record_free(struct csv_record *);
+/* The cell's text without the apostrophe csv_cell added. */
+const char *csv_unneutralise(const struct buf *cell);
+
+/* ---- store_admin.c: the admin pool's and vawgctl's SQL ---- */
+
+struct pg_conn;
+/* The live connection (reconnecting if needed), or NULL.  Borrowed. */
+struct pg_conn	*store_conn(struct store *);
+
+struct admin_user {
+	int		 found;
+	int32_t		 id;
+	char		 username[40];
+	char		 pwhash[128];	/* crypto_pwhash_STRBYTES */
+	unsigned char	 totp[64];
+	size_t		 totplen;
+	int64_t		 totp_last_step;
+	int		 disabled;
+};
+
+struct admin_session {
+	int		 found;
+	int32_t		 admin_id;
+	char		 username[40];
+	char		 csrf[64];
+	int64_t		 authed_age;	/* seconds since the password */
+};
+
+struct export_row {
+	int32_t		 version_id;
+	const char	*reference;
+	const char	*created;	/* "YYYY-MM-DD HH:MM:SS", London */
+	const char	*plain;		/* name=v1,v2&name=v */
+	const char	*idem_hex;
+	const char	*sealed_hex;
+};
+
+/* All return 0 / -1 (logged) unless said otherwise; u->found etc. say
+ * whether a row matched. */
+int	 store_admin_user(struct store *, const char *username,
+	    struct admin_user *);
+/* 1 if the TOTP step was fresh and the login recorded, 0 if replayed. */
+int	 store_admin_login_ok(struct store *, int32_t id, int64_t step,
+	    const char *new_pwhash);
+int	 store_throttle_wait(struct store *, const char *kind,
+	    const unsigned char *hash, int64_t *seconds);
+int	 store_throttle_fail(struct store *, const char *kind,
+	    const unsigned char *hash, int free_tries, int max_wait);
+int	 store_throttle_clear(struct store *, const char *kind,
+	    const unsigned char *hash);
+int	 store_session_create(struct store *, const unsigned char *hash,
+	    int32_t admin_id, const char *csrf);
+int	 store_session_get(struct store *, const unsigned char *hash,
+	    int idle, int max, struct admin_session *);
+int	 store_session_delete(struct store *, const unsigned char *hash);
+int	 store_session_reauthed(struct store *, const unsigned char *hash);
+/* count < 0 stores NULL; form/from/to may be NULL. */
+int	 store_audit(struct store *, const char *actor, const char *action,
+	    const char *form, const char *from, const char *to,
+	    long long count, const char *detail);
+int	 store_export_count(struct store *, const char *form, const char *from,
+	    const char *to, long long *count);
+/* Calls cb per row, in time order; cb returning -1 stops the export. */
+int	 store_export_rows(struct store *, const char *form, const char *from,
+	    const char *to, int (*cb)(const struct export_row *, void *),
+	    void *arg);
+int	 store_form_counts(struct store *, uint32_t form_id, long long *total,
+	    long long *today, long long daily[30]);
+int	 store_choice_counts(struct store *, uint32_t form_id,
+	    const char *field, int (*cb)(const char *value, long long n,
+	    void *), void *arg);
+/* vawgctl, as the owner: enrol (or re-enrol), disable (returns how many
+ * accounts matched), purge past each form's retention (cb per form, in the
+ * same transaction as the deletion; dry_run rolls it back). */
+int	 store_admin_add(struct store *, const char *user, const char *pwhash,
+	    const unsigned char *totp, size_t totplen);
+int	 store_admin_disable(struct store *, const char *user);
+int	 store_purge(struct store *, const char *actor, int dry_run,
+	    int (*cb)(const char *form, long long n, void *), void *arg);
+/* cols: when, actor, form, from, to, rows. */
+int	 store_recent_exports(struct store *, int limit,
+	    int (*cb)(const char *const *cols, void *), void *arg);
+
+/* ---- export.c: streamed, spreadsheet-safe CSV of one form ---- */
+
+#define EXPORT_MAX_COLS	256
+
+struct exporter {
+	/* Set by the caller: */
+	const struct formset	*versions;	/* every version; borrowed */
+	const struct keyring	*keys;		/* NULL: sealed mode */
+	const char		*form_name;
+	int			(*emit)(const char *, size_t, void *);
+	void			*emit_arg;
+	/* Kept by export.c: */
+	struct {
+		const char	*name;
+		const char	*label;
+		int		 sensitive;
+	}			 cols[EXPORT_MAX_COLS];
+	size_t			 ncols;
+	struct buf		 line;
+	long long		 rows;
+	long long		 errors;	/* rows that did not open */
+};
+
+/* Writes the byte-order mark and the header.  0 / -1. */
+int	 export_begin(struct exporter *);
+/* A store_export_rows() callback: writes one row.  0 / -1. */
+int	 export_row(const struct export_row *, void *exporter);
+void	 export_free(struct exporter *);
 
 /* ---- json.c ---- */
 int	 json_string(struct buf *, const char *s, size_t len);	/* 0 / -1 */

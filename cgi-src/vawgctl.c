@@ -25,6 +25,7 @@
 #include <sodium.h>
 
 #include "vawg.h"
+#include "ctl.h"
 
 #define PASS_MAX	1024
 
@@ -35,6 +36,15 @@ usage(void)
 	    "       vawgctl fingerprint --keys DIR\n"
 	    "       vawgctl decrypt --keys DIR --passphrase-file FILE < rows\n"
 	    "       vawgctl spool-replay --spool DIR --db CONNINFO\n"
+	    "       vawgctl add-admin --user NAME [--password-out F] "
+	    "[--totp-out F] [--db C]\n"
+	    "       vawgctl disable-admin --user NAME [--db C]\n"
+	    "       vawgctl rotate --keys DIR --passphrase-file F [--db C]\n"
+	    "       vawgctl export --form NAME --from D --to D [--sealed]\n"
+	    "               [--keys DIR --passphrase-file F] [--db C] > out.csv\n"
+	    "       vawgctl decrypt-export --keys DIR --passphrase-file F\n"
+	    "               < sealed.csv > out.csv\n"
+	    "       vawgctl purge [--dry-run] [--db C]\n"
 	    "\n"
 	    "keygen       create the service key pair (service.pub, and\n"
 	    "             service.sec under the passphrase) and token.key\n"
@@ -42,13 +52,21 @@ usage(void)
 	    "decrypt      open sealed rows: each input line is\n"
 	    "             idem_key_hex TAB form TAB envelope_hex\n"
 	    "spool-replay store what the public pool spooled while the\n"
-	    "             database was away, now, then print what is left\n",
+	    "             database was away, now, then print what is left\n"
+	    "add-admin    enrol an administrator: a random password and a\n"
+	    "             TOTP secret (otpauth:// URI and QR code)\n"
+	    "disable-admin  stop an administrator signing in; end sessions\n"
+	    "rotate       move the current key pair to the keyring, make a\n"
+	    "             new one; old rows still decrypt\n"
+	    "export       one form's answers as CSV, decrypted here or sealed\n"
+	    "decrypt-export  open a sealed export on this machine\n"
+	    "purge        delete answers past their form's retention\n"
+	    "--db defaults to the development database as its owner.\n",
 	    stderr);
 }
 
-/* Reads the passphrase (first line of file) into sodium_malloc()ed memory. */
-static char *
-read_passphrase(const char *path, size_t *len)
+char *
+ctl_passphrase(const char *path, size_t *len)
 {
 	char	*p;
 	ssize_t	 n;
@@ -91,7 +109,7 @@ cmd_keygen(const char *dir, const char *passfile)
 	size_t		 passlen;
 	int		 fd, rc = 1;
 
-	if ((pass = read_passphrase(passfile, &passlen)) == NULL)
+	if ((pass = ctl_passphrase(passfile, &passlen)) == NULL)
 		return 1;
 	snprintf(pub, sizeof(pub), "%s/service.pub", dir);
 	snprintf(sec, sizeof(sec), "%s/service.sec", dir);
@@ -208,7 +226,7 @@ cmd_decrypt(const char *dir, const char *passfile)
 	size_t			 passlen, cap = 0;
 	int			 rc;
 
-	if ((pass = read_passphrase(passfile, &passlen)) == NULL)
+	if ((pass = ctl_passphrase(passfile, &passlen)) == NULL)
 		return 1;
 	snprintf(sec, sizeof(sec), "%s/service.sec", dir);
 	rc = seal_secret_load(sec, pass, passlen, &s);
@@ -266,6 +284,18 @@ out:
 	return rc;
 }
 
+static const struct {
+	const char	*name;
+	int		(*run)(int, char *[]);
+} ctl_cmds[] = {
+	{ "add-admin", ctl_add_admin },
+	{ "disable-admin", ctl_disable_admin },
+	{ "rotate", ctl_rotate },
+	{ "export", ctl_export },
+	{ "decrypt-export", ctl_decrypt_export },
+	{ "purge", ctl_purge },
+};
+
 int
 main(int argc, char *argv[])
 {
@@ -289,6 +319,12 @@ main(int argc, char *argv[])
 		return argc < 2;
 	}
 	cmd = argv[1];
+	if (seal_init() == -1)
+		return 1;
+	/* The administration commands parse their own options. */
+	for (c = 0; c < (int)(sizeof(ctl_cmds) / sizeof(ctl_cmds[0])); c++)
+		if (strcmp(cmd, ctl_cmds[c].name) == 0)
+			return ctl_cmds[c].run(argc, argv);
 	optind = 2;
 	while ((c = getopt_long(argc, argv, "k:p:s:d:h", longopts, NULL)) !=
 	    -1) {
@@ -313,8 +349,6 @@ main(int argc, char *argv[])
 			return 1;
 		}
 	}
-	if (seal_init() == -1)
-		return 1;
 	if (strcmp(cmd, "keygen") == 0)
 		return cmd_keygen(dir, passfile);
 	if (strcmp(cmd, "fingerprint") == 0)

@@ -24,12 +24,14 @@ BODY_MAX=${VAWG_BODY_MAX:-524288}
 POST_RATE=${VAWG_POST_RATE:-30r/m}
 POST_BURST=${VAWG_POST_BURST:-60}
 WEB_USER=vawgweb
+ADMIN_USER=vawgadmin
 PGBIN=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
 PGSOCK=$VAR/run
 
 # Debian packages: build, run and test.  Why each is there: README.md.
 PACKAGES="gcc g++ make pkg-config libfcgi-dev libpq-dev libsodium-dev
-libctemplate-dev postgresql nginx-light curl python3"
+libctemplate-dev liboath-dev libqrencode-dev postgresql nginx-light curl
+python3"
 
 say() { printf 'stack: %s\n' "$*"; }
 die() { printf 'stack: %s\n' "$*" >&2; exit 1; }
@@ -132,6 +134,10 @@ migrate() {
 
 keys() {
 	local k=$VAR/keys
+	# The admin pool's MAC key: sign-in form tokens, throttle hashes.
+	if [ -d "$k" ] && [ ! -f "$k/admin.key" ]; then
+		(umask 077; head -c 32 /dev/urandom >"$k/admin.key")
+	fi
 	[ -f "$k/service.pub" ] && return 0
 	say "creating development keys in $k"
 	mkdir -p "$k"
@@ -139,15 +145,18 @@ keys() {
 	umask 077
 	head -c 32 /dev/urandom | base64 >"$k/passphrase"
 	"$BIN/vawgctl" keygen --keys "$k" --passphrase-file "$k/passphrase"
+	head -c 32 /dev/urandom >"$k/admin.key"
 	umask 022
 }
 
-web_user() {
-	id "$WEB_USER" >/dev/null 2>&1 && return 0
+make_user() {
+	id "$1" >/dev/null 2>&1 && return 0
 	[ "$(id -u)" = 0 ] || return 0
 	useradd --system --no-create-home --home-dir /nonexistent \
-	    --shell /usr/sbin/nologin "$WEB_USER"
+	    --shell /usr/sbin/nologin "$1"
 }
+
+web_user() { make_user "$WEB_USER"; }
 
 alive() { [ -f "$1" ] && kill -0 "$(cat "$1" 2>/dev/null)" 2>/dev/null; }
 
@@ -177,13 +186,50 @@ public_start() {
 	VAWG_WORKERS=$WORKERS VAWG_BODY_MAX=$BODY_MAX \
 	    setsid "$BIN/vawg-public" >>"$VAR/log/public.log" 2>&1 </dev/null &
 	echo $! >"$pidf"
+	wait_socket public "$sock" "$pidf"
+}
+
+# Waits until a pool listens on its socket, or says why it did not.
+wait_socket() {
+	local name=$1 sock=$2 pidf=$3 i
 	for i in $(seq 1 100); do
 		[ -S "$sock" ] && return 0
 		alive "$pidf" || break
 		sleep 0.1
 	done
-	tail -n 5 "$VAR/log/public.log" >&2
-	die "the public pool did not start (log: $VAR/log/public.log)"
+	tail -n 5 "$VAR/log/$name.log" >&2
+	die "the $name pool did not start (log: $VAR/log/$name.log)"
+}
+
+# The admin pool runs as its own user, with its own database role.  In the
+# default mode it unlocks the keyring with the passphrase file and decrypts
+# exports; VAWG_ADMIN_MODE=sealed starts it with no secret key at all.
+admin_start() {
+	local pidf=$VAR/fcgi/admin.pid sock=$VAR/fcgi/admin.sock pass=
+	mkdir -p "$VAR/fcgi"
+	alive "$pidf" && return 0
+	make_user "$ADMIN_USER"
+	[ "${VAWG_ADMIN_MODE:-decrypt}" = sealed ] || pass=$VAR/keys/passphrase
+	rm -f "$sock"
+	VAWG_ADMIN_SOCKET=$sock \
+	VAWG_ADMIN_DB="host=$VAR/run dbname=vawg user=vawg_admin connect_timeout=3 options='-c statement_timeout=60000'" \
+	VAWG_TEMPLATES=$ROOT/templates \
+	VAWG_KEYS=$VAR/keys \
+	VAWG_PASSPHRASE_FILE=$pass \
+	VAWG_ADMIN_USER=$([ "$(id -u)" = 0 ] && echo "$ADMIN_USER") \
+	    setsid "$BIN/vawg-admin" >>"$VAR/log/admin.log" 2>&1 </dev/null &
+	echo $! >"$pidf"
+	wait_socket admin "$sock" "$pidf"
+}
+
+# A development administrator, made once: password and TOTP secret in
+# var/, readable by root only.  Nothing like it exists in production.
+dev_admin() {
+	[ -f "$VAR/admin-password" ] && return 0
+	say "creating the development admin 'admin'"
+	"$BIN/vawgctl" add-admin --user admin \
+	    --db "host=$VAR/run dbname=vawg user=postgres connect_timeout=3" \
+	    --password-out "$VAR/admin-password" --totp-out "$VAR/admin-totp"
 }
 
 stop_pid() {
@@ -218,16 +264,21 @@ start() {
 	pg_start
 	migrate
 	keys
+	dev_admin
 	public_start
+	admin_start
 	nginx_start
 	say "PostgreSQL: socket in $VAR/run (make psql)"
 	say "logs:       $VAR/log/"
 	say "serving:    http://127.0.0.1:$PORT/"
+	say "admin:      http://127.0.0.1:$PORT/admin/ (user admin, password"
+	say "            in $VAR/admin-password, TOTP secret in $VAR/admin-totp)"
 }
 
 stop() {
 	stop_pid "$VAR/nginx/nginx.pid"
 	stop_pid "$VAR/fcgi/public.pid"
+	stop_pid "$VAR/fcgi/admin.pid"
 	pg_stop fast
 	say "stopped"
 }
@@ -236,6 +287,8 @@ status() {
 	alive "$VAR/nginx/nginx.pid" && say "nginx: running" || say "nginx: stopped"
 	alive "$VAR/fcgi/public.pid" && say "public pool: running" ||
 	    say "public pool: stopped"
+	alive "$VAR/fcgi/admin.pid" && say "admin pool: running" ||
+	    say "admin pool: stopped"
 	pg_running && say "PostgreSQL: running" || say "PostgreSQL: stopped"
 }
 
@@ -249,8 +302,12 @@ stop)		stop ;;
 status)		status ;;
 migrate)	pg_start; migrate ;;
 psql)		exec psql -h "$PGSOCK" -U postgres -d vawg ;;
-reload)		alive "$VAR/fcgi/public.pid" && kill -HUP "$(cat "$VAR/fcgi/public.pid")" ;;
+reload)		for p in public admin; do
+			alive "$VAR/fcgi/$p.pid" && kill -HUP "$(cat "$VAR/fcgi/$p.pid")"
+		done; true ;;
+restart-public)	stop_pid "$VAR/fcgi/public.pid"; public_start ;;
+restart-admin)	stop_pid "$VAR/fcgi/admin.pid"; admin_start ;;
 pg-start)	pg_start ;;
 pg-stop)	pg_stop "${2:-fast}" ;;
-*)		die "usage: $0 deps|start|stop|status|migrate|psql|reload|pg-start|pg-stop" ;;
+*)		die "usage: $0 deps|start|stop|status|migrate|psql|reload|restart-public|restart-admin|pg-start|pg-stop" ;;
 esac

@@ -1,0 +1,249 @@
+/*
+ * export.c: one form's submissions as CSV, streamed a row at a time, for
+ * the admin pool (to the browser) and vawgctl (to a file).
+ *
+ * Columns are the form's fields across every version in the range, labelled
+ * as the newest version asks them.  In decrypting mode sensitive answers are
+ * opened with the keyring; a row that will not open says why in the last
+ * column, and never shows garbage.  In sealed mode (no keyring: the admin
+ * pool holds no secret key) the sensitive cells stay empty, headers are the
+ * fields' names, and the envelope travels in the row for
+ * `vawgctl decrypt-export` to open on the administrator's own machine.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "vawg.h"
+
+/* Adds each field of every version of the form, once, by name. */
+static int
+export_columns(struct exporter *x)
+{
+	size_t	 i, j, k;
+
+	for (i = 0; i < x->versions->n; i++) {
+		const struct form *f = &x->versions->forms[i];
+
+		if (strcmp(f->name, x->form_name) != 0)
+			continue;
+		for (j = 0; j < f->nfields; j++) {
+			const struct field *fd = &f->fields[j];
+
+			for (k = 0; k < x->ncols; k++)
+				if (strcmp(x->cols[k].name, fd->name) == 0)
+					break;
+			if (k == x->ncols) {
+				if (x->ncols == EXPORT_MAX_COLS)
+					return -1;
+				x->ncols++;
+			}
+			/* Later versions come later: their label wins. */
+			x->cols[k].name = fd->name;
+			x->cols[k].label = fd->label;
+			x->cols[k].sensitive = fd->sensitive;
+		}
+	}
+	return x->ncols > 0 ? 0 : -1;
+}
+
+static int
+flush_line(struct exporter *x)
+{
+	int	 rc;
+
+	rc = x->emit(x->line.data, x->line.len, x->emit_arg);
+	buf_reset(&x->line);
+	return rc;
+}
+
+int
+export_begin(struct exporter *x)
+{
+	size_t	 i;
+	int	 rc = 0;
+
+	if (export_columns(x) == -1)
+		return -1;
+	rc |= csv_bom(&x->line);
+	rc |= csv_cell(&x->line, "Reference", 9, 1);
+	rc |= csv_cell(&x->line, "Submitted (London time)", 23, 0);
+	rc |= csv_cell(&x->line, "Form version", 12, 0);
+	for (i = 0; i < x->ncols; i++) {
+		const char *h = x->keys ? x->cols[i].label : x->cols[i].name;
+		rc |= csv_cell(&x->line, h, strlen(h), 0);
+	}
+	if (x->keys != NULL)
+		rc |= csv_cell(&x->line, "Decryption", 10, 0);
+	else {
+		rc |= csv_cell(&x->line, "form", 4, 0);
+		rc |= csv_cell(&x->line, "idem_key", 8, 0);
+		rc |= csv_cell(&x->line, "envelope", 8, 0);
+	}
+	rc |= csv_end(&x->line);
+	return rc != 0 ? -1 : flush_line(x);
+}
+
+/* The label of option value v (len bytes) of field name, else v itself. */
+static void
+option_label(const struct form *f, const char *name, const char *v,
+    size_t len, const char **out, size_t *outlen)
+{
+	size_t	 i, j;
+
+	*out = v;
+	*outlen = len;
+	for (i = 0; f != NULL && i < f->nfields; i++) {
+		if (strcmp(f->fields[i].name, name) != 0)
+			continue;
+		for (j = 0; j < f->fields[i].noptions; j++) {
+			const struct field_option *o = &f->fields[i].options[j];
+
+			if (strlen(o->value) == len &&
+			    memcmp(o->value, v, len) == 0) {
+				*out = o->label;
+				*outlen = strlen(o->label);
+			}
+		}
+	}
+}
+
+/* Appends value to cell, joining answers to one question with "; ". */
+static int
+join(struct buf *cell, const char *v, size_t len)
+{
+	if (cell->len > 0 && buf_append(cell, "; ", 2) == -1)
+		return -1;
+	return buf_append(cell, v, len);
+}
+
+/* The plain answers for column name: "a=x,y&b=z". */
+static int
+plain_cell(const struct form *f, const char *plain, const char *name,
+    struct buf *cell)
+{
+	size_t		 nlen = strlen(name), vlen;
+	const char	*p = plain, *end, *v, *comma, *label;
+	size_t		 llen;
+
+	while (*p != '\0') {
+		end = strchr(p, '&');
+		if (end == NULL)
+			end = p + strlen(p);
+		if ((size_t)(end - p) > nlen && strncmp(p, name, nlen) == 0 &&
+		    p[nlen] == '=') {
+			for (v = p + nlen + 1; v < end; v = comma + 1) {
+				comma = memchr(v, ',', (size_t)(end - v));
+				if (comma == NULL)
+					comma = end;
+				vlen = (size_t)(comma - v);
+				option_label(f, name, v, vlen, &label, &llen);
+				if (join(cell, label, llen) == -1)
+					return -1;
+				if (comma == end)
+					break;
+			}
+		}
+		p = *end ? end + 1 : end;
+	}
+	return 0;
+}
+
+/* The sealed answers for column name, from "name NUL value NUL ...". */
+static int
+sealed_cell(const struct form *f, const struct buf *pairs, const char *name,
+    struct buf *cell)
+{
+	const char	*p = pairs->data, *end = pairs->data + pairs->len;
+	const char	*label;
+	size_t		 nlen, vlen, llen;
+
+	while (p != NULL && p < end) {
+		nlen = strnlen(p, (size_t)(end - p));
+		if (p + nlen >= end)
+			break;
+		vlen = strnlen(p + nlen + 1, (size_t)(end - p - nlen - 1));
+		if (strcmp(p, name) == 0) {
+			option_label(f, name, p + nlen + 1, vlen, &label, &llen);
+			if (join(cell, label, llen) == -1)
+				return -1;
+		}
+		p += nlen + 1 + vlen + 1;
+	}
+	return 0;
+}
+
+int
+export_row(const struct export_row *row, void *arg)
+{
+	struct exporter		*x = arg;
+	const struct form	*f;
+	struct buf		 pairs = { 0 }, cell = { 0 };
+	unsigned char		 idem[TOKEN_NONCE_BYTES], *env = NULL;
+	size_t			 i, n, envlen = 0, cap;
+	const char		*status = "ok";
+	char			 ver[16];
+	int			 rc = -1, opened = 0;
+
+	f = formset_find_version(x->versions, row->version_id);
+	snprintf(ver, sizeof(ver), "%d", f ? f->version : 0);
+	if (x->keys != NULL) {
+		cap = strlen(row->sealed_hex) / 2 + 1;
+		if ((env = malloc(cap)) == NULL)
+			goto out;
+		if (sodium_hex2bin(idem, sizeof(idem), row->idem_hex,
+		    strlen(row->idem_hex), NULL, &n, NULL) != 0 ||
+		    n != sizeof(idem) ||
+		    sodium_hex2bin(env, cap, row->sealed_hex,
+		    strlen(row->sealed_hex), NULL, &envlen, NULL) != 0)
+			status = "stored envelope is not readable";
+		else {
+			enum open_result r = keyring_open(x->keys, env, envlen,
+			    idem, x->form_name, &pairs);
+			if (r == OPEN_OK)
+				opened = 1;
+			else
+				status = seal_open_strerror(r);
+		}
+		if (!opened)
+			x->errors++;
+	}
+	if (csv_cell(&x->line, row->reference, strlen(row->reference), 1) ||
+	    csv_cell(&x->line, row->created, strlen(row->created), 0) ||
+	    csv_cell(&x->line, ver, strlen(ver), 0))
+		goto out;
+	for (i = 0; i < x->ncols; i++) {
+		buf_reset(&cell);
+		if (!x->cols[i].sensitive) {
+			if (plain_cell(f, row->plain, x->cols[i].name, &cell))
+				goto out;
+		} else if (opened &&
+		    sealed_cell(f, &pairs, x->cols[i].name, &cell))
+			goto out;
+		if (csv_cell(&x->line, cell.data ? cell.data : "", cell.len, 0))
+			goto out;
+	}
+	if (x->keys != NULL) {
+		if (csv_cell(&x->line, status, strlen(status), 0))
+			goto out;
+	} else if (csv_cell(&x->line, x->form_name, strlen(x->form_name), 0) ||
+	    csv_cell(&x->line, row->idem_hex, strlen(row->idem_hex), 0) ||
+	    csv_cell(&x->line, row->sealed_hex, strlen(row->sealed_hex), 0))
+		goto out;
+	if (csv_end(&x->line) == -1)
+		goto out;
+	x->rows++;
+	rc = flush_line(x);
+out:
+	buf_free(&pairs);	/* wipes the decrypted answers */
+	buf_free(&cell);
+	free(env);
+	return rc;
+}
+
+void
+export_free(struct exporter *x)
+{
+	buf_free(&x->line);
+}

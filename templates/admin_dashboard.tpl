@@ -1,0 +1,85 @@
+{{%AUTOESCAPE context="HTML"}}
+{{! Admin dashboard.  USERNAME, CSRF, MODE, KEY_ID, FINGERPRINT, KEYRING; FORM (NAME, TITLE, TOTAL, TODAY, DAY: DATE COUNT, QUESTION: LABEL, CHOICE: LABEL COUNT); FORM_OPTION (NAME, TITLE); FROM, TO; EXPORT (WHEN, ACTOR, FORM, FROM, TO, ROWS). }}
+<div class="admin-bar">
+<p>Signed in as <strong>{{USERNAME}}</strong></p>
+<form method="post" action="/admin/logout">
+<input type="hidden" name="_csrf" value="{{CSRF}}">
+<button type="submit" class="button button-secondary">Sign out</button>
+</form>
+</div>
+<h1>Responses and referrals</h1>
+<p>Counts below come from the answers stored in plain. Nothing on this page is decrypted.</p>
+
+<h2>Download answers</h2>
+<form method="get" action="/admin/export" class="export-form">
+<input type="hidden" name="format" value="csv">
+<div class="field">
+<label class="label" for="f-form">Form</label>
+<select class="select" id="f-form" name="form">
+{{#FORM_OPTION}}
+<option value="{{NAME}}">{{TITLE}}</option>
+{{/FORM_OPTION}}
+</select>
+</div>
+<div class="field">
+<label class="label" for="f-from">From</label>
+<input class="input input-date" type="date" id="f-from" name="from" value="{{FROM}}">
+</div>
+<div class="field">
+<label class="label" for="f-to">To</label>
+<input class="input input-date" type="date" id="f-to" name="to" value="{{TO}}">
+</div>
+<button type="submit" class="button">Download CSV</button>
+<p class="hint">Every download is recorded: who, when, which form and dates, and how many rows.</p>
+</form>
+
+{{#FORM}}
+<section class="stats" aria-labelledby="stats-{{NAME}}">
+<h2 id="stats-{{NAME}}">{{TITLE}}</h2>
+<dl class="totals">
+<div><dt>Total</dt><dd>{{TOTAL}}</dd></div>
+<div><dt>Today</dt><dd>{{TODAY}}</dd></div>
+</dl>
+<details>
+<summary>Per day, last 30 days</summary>
+<table class="table">
+<caption class="visually-hidden">Responses per day for {{TITLE}}</caption>
+<thead><tr><th scope="col">Date</th><th scope="col">Responses</th></tr></thead>
+<tbody>
+{{#DAY}}
+<tr><td>{{DATE}}</td><td>{{COUNT}}</td></tr>
+{{/DAY}}
+</tbody>
+</table>
+</details>
+{{#QUESTION}}
+<table class="table">
+<caption>{{LABEL}}</caption>
+<thead><tr><th scope="col">Answer</th><th scope="col">Count</th></tr></thead>
+<tbody>
+{{#CHOICE}}
+<tr><td>{{LABEL}}</td><td>{{COUNT}}</td></tr>
+{{/CHOICE}}
+</tbody>
+</table>
+{{/QUESTION}}
+</section>
+{{/FORM}}
+
+<h2>Recent downloads</h2>
+<table class="table">
+<thead><tr><th scope="col">When</th><th scope="col">Who</th><th scope="col">Form</th><th scope="col">From</th><th scope="col">To</th><th scope="col">Rows</th></tr></thead>
+<tbody>
+{{#EXPORT}}
+<tr><td>{{WHEN}}</td><td>{{ACTOR}}</td><td>{{FORM}}</td><td>{{FROM}}</td><td>{{TO}}</td><td>{{ROWS}}</td></tr>
+{{/EXPORT}}
+</tbody>
+</table>
+
+<h2>Keys</h2>
+<p>{{MODE}}</p>
+<dl class="keys">
+<div><dt>Current key id</dt><dd><code>{{KEY_ID}}</code></dd></div>
+<div><dt>Fingerprint</dt><dd><code class="fingerprint">{{FINGERPRINT}}</code></dd></div>
+<div><dt>Keys held</dt><dd><code>{{KEYRING}}</code></dd></div>
+</dl>
