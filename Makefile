@@ -8,6 +8,9 @@
 #   make asan      build with AddressSanitizer + UBSan (into build-asan/)
 #   make psql      psql on the development database as its owner
 #   make valgrind  the unit tests under valgrind
+#   make chaos     the chaos run: database restarts and worker kills under
+#                  load, then nothing confirmed lost or stored twice (~1 min)
+#   make soak      the same for SOAK_SECONDS (600)
 #   make clean
 
 # Where things go.
@@ -74,8 +77,12 @@ $(BUILD)/vawgctl: $(CTL_O)
 	$(CC) $(LDFLAGS) $(CTL_O) \
 	    $(shell pkg-config --libs libpq libsodium liboath libqrencode) -o $@
 
-$(BUILD)/unit-tests: $(UNIT_SRC) $(PURE_O) tests/unit/check.h
-	$(CC) $(CFLAGS) -I$(SRC) $(UNIT_SRC) $(PURE_O) $(LDFLAGS) -lsodium -o $@
+# The unit tests also cover the admin side's pure modules, which the public
+# pool does not link.
+UNIT_O	 = $(PURE_O) $(BUILD)/keyring.o $(BUILD)/csv.o
+
+$(BUILD)/unit-tests: $(UNIT_SRC) $(UNIT_O) tests/unit/check.h
+	$(CC) $(CFLAGS) -I$(SRC) $(UNIT_SRC) $(UNIT_O) $(LDFLAGS) -lsodium -o $@
 
 # The same sources with AddressSanitizer and UndefinedBehaviorSanitizer;
 # any report aborts the process, so a test sees it as a failure.
@@ -106,6 +113,16 @@ unit: unit-bin
 # Everything, from a fresh clone.  tests/run.sh prints one summary line.
 test: deps
 	bash tests/run.sh
+
+# The chaos run (tests/chaos/chaos.py) against its own throwaway stack;
+# CHAOS_SECONDS sets its length (60).  soak is the long version.
+SOAK_SECONDS ?= 600
+.PHONY: chaos soak
+chaos: build
+	python3 tests/chaos/chaos.py --bin $(BUILD)
+
+soak: build
+	CHAOS_SECONDS=$(SOAK_SECONDS) python3 tests/chaos/chaos.py --bin $(BUILD)
 
 valgrind: build
 	valgrind --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=definite \

@@ -61,6 +61,7 @@ config_load(struct config *c)
 		return -1;
 	/* The exit URL goes into a Location header: no CR, LF or space. */
 	if (strpbrk(c->exit_url, "\r\n \t") != NULL ||
+	    strlen(c->exit_url) > 512 ||
 	    (strncmp(c->exit_url, "https://", 8) != 0 &&
 	    strncmp(c->exit_url, "http://", 7) != 0)) {
 		fprintf(stderr, "VAWG_EXIT_URL: must be an http(s) URL\n");

@@ -153,7 +153,7 @@ http_head(struct buf *h, const struct resp *s, int with_length)
 	    s->ctype ? s->ctype : "text/html; charset=utf-8");
 	if (rc == 0 && with_length)
 		rc = buf_printf(h, "Content-Length: %zu\r\n", s->body.len);
-	if (rc == 0 && s->location != NULL)
+	if (rc == 0 && s->location[0] != '\0')
 		rc = buf_printf(h, "Location: %s\r\n", s->location);
 	if (rc == 0 && s->allow != NULL)
 		rc = buf_printf(h, "Allow: %s\r\n", s->allow);

@@ -136,7 +136,7 @@ login_post(struct admin_app *a, struct req *r, struct resp *s)
 		(void)store_audit(a->store, u.username, "login", NULL, NULL,
 		    NULL, -1, NULL);
 		s->status = 303;
-		s->location = "/admin/";
+		snprintf(s->location, sizeof(s->location), "/admin/");
 		break;
 	case LOGIN_THROTTLED:
 		snprintf(msg, sizeof(msg), "Too many attempts. Wait %lld "
@@ -174,7 +174,7 @@ need_session(struct admin_app *a, struct req *r, struct resp *s,
 			    "Your session has ended.", NULL);
 		else {
 			s->status = 303;
-			s->location = "/admin/login";
+			snprintf(s->location, sizeof(s->location), "/admin/login");
 		}
 		return 0;
 	}
@@ -206,7 +206,7 @@ logout_post(struct admin_app *a, struct req *r, struct resp *s)
 	    -1, NULL);
 	admin_session_clear_cookie(r, s);
 	s->status = 303;
-	s->location = "/admin/login";
+	snprintf(s->location, sizeof(s->location), "/admin/login");
 out:
 	urlenc_free(&kv);
 }
@@ -452,7 +452,6 @@ reauth_post(struct admin_app *a, struct req *r, struct resp *s)
 	unsigned char		 hash[32];
 	const char		*csrf, *pass, *query, *form, *from, *to;
 	size_t			 len = 0, passlen = 0;
-	static char		 location[1024];
 
 	if (!need_session(a, r, s, &sess, hash) ||
 	    read_form(r, s, &kv, allowed) == -1)
@@ -469,7 +468,7 @@ reauth_post(struct admin_app *a, struct req *r, struct resp *s)
 	/* Only ever back to a valid export: never an open redirect. */
 	if (query == NULL || pass == NULL ||
 	    export_params(a, query, &q, &form, &from, &to) == -1 ||
-	    strlen(query) > sizeof(location) - 32 ||
+	    strlen(query) > sizeof(s->location) - 32 ||
 	    strpbrk(query, "\r\n") != NULL) {
 		page_message(s, 400, "Check the export details",
 		    "Go back to the dashboard and start the export again.",
@@ -480,9 +479,9 @@ reauth_post(struct admin_app *a, struct req *r, struct resp *s)
 	    r->remote_addr)) {
 	case 1:
 		(void)store_session_reauthed(a->store, hash);
-		snprintf(location, sizeof(location), "/admin/export?%s", query);
+		snprintf(s->location, sizeof(s->location), "/admin/export?%s",
+		    query);
 		s->status = 303;
-		s->location = location;
 		break;
 	case 0:
 		reauth_page(s, 401, &sess, query, "That password is not "

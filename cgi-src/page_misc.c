@@ -3,6 +3,7 @@
  * check (GET /healthz), the quick exit (GET /exit) and the safety advice
  * (GET /safety).
  */
+#include <stdio.h>
 #include <string.h>
 
 #include "vawg.h"
@@ -65,7 +66,7 @@ page_exit(struct app *app, struct req *r, struct resp *s)
 {
 	(void)r;
 	s->status = 303;
-	s->location = app->cfg->exit_url;
+	snprintf(s->location, sizeof(s->location), "%s", app->cfg->exit_url);
 	s->clear_site_data = 1;
 	s->ctype = "text/plain; charset=utf-8";
 	(void)buf_puts(&s->body, "Leaving this site.\n");

@@ -427,7 +427,7 @@ struct req {
 struct resp {
 	int		 status;
 	const char	*ctype;		/* static; default text/html UTF-8 */
-	const char	*location;	/* static or config; NULL for none */
+	char		 location[1024];	/* "" for none */
 	const char	*allow;		/* static; NULL for none */
 	int		 clear_site_data;
 	char		 set_cookie[256];	/* "" for none */
