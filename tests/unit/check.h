@@ -73,5 +73,7 @@ extern const struct unit_test	form_tests[];
 extern const size_t		form_ntests;
 extern const struct unit_test	spool_tests[];
 extern const size_t		spool_ntests;
+extern const struct unit_test	csv_tests[], keyring_tests[];
+extern const size_t		csv_ntests, keyring_ntests;
 
 #endif /* CHECK_H */

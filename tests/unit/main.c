@@ -65,6 +65,7 @@ static const struct {
 	{ form_tests, &form_ntests },
 	{ spool_tests, &spool_ntests },
 	{ seal_tests, &seal_ntests },	/* last: Argon2id makes it slow */
+	{ csv_tests, &csv_ntests }, { keyring_tests, &keyring_ntests },
 };
 
 int
