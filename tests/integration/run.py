@@ -27,7 +27,7 @@ import context      # noqa: E402
 import stack as stack_mod   # noqa: E402
 
 MODULES = ('test_pages', 'test_submit', 'test_invalid', 'test_reject',
-           'test_closed', 'test_roles', 'test_flood', 'test_dbdown',
+           'test_hostile', 'test_closed', 'test_roles', 'test_flood', 'test_dbdown',
            'test_leaks')
 TEST_TIMEOUT = 240          # seconds any one test may take
 START_HEALTH_WAIT = 30
