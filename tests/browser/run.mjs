@@ -11,7 +11,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { launch, monitor, ZOOM200 } from './lib/browser.mjs';
+import { launch, monitor, closeAll, ZOOM200 } from './lib/browser.mjs';
 import { startNeutral, startProxy } from './lib/neutral.mjs';
 import { NEUTRAL_PORT } from './lib/stack.mjs';
 import { figures, printFigures } from './lib/figures.mjs';
@@ -21,6 +21,10 @@ const MODULES = [
 	'test_pages.mjs',		// every page state: axe, labels, reflow, focus, screenshots
 	'test_keyboard_consultation.mjs',
 	'test_referral_errors.mjs',
+	'test_recent_notice.mjs',
+	'test_closed.mjs',
+	'test_no_js.mjs',
+	'test_quick_exit.mjs',
 ];
 const RUN_BUDGET_MS = 210000;		// the whole run; run.sh adds a hard limit
 const TEST_TIMEOUT_MS = 60000;		// any one test
@@ -91,11 +95,13 @@ async function main() {
 			out(`FAIL ${t.name}: ${oneLine(e)}`);
 			failed++;
 			await ctx.resetShared().catch(() => {});	// fresh browsers for the next test
+			await closeAll();
 		} finally {
 			clearTimeout(timer);
 		}
 	}
 	await ctx.resetShared().catch(() => {});
+	await closeAll();
 	figures.journeys_passed = `${journeysPassed} of ${journeys}`;
 	printFigures(out);
 	await neutral.close();

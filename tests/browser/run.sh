@@ -4,7 +4,7 @@
 #   1. Debian's chromium (installed if missing; never a downloaded browser)
 #   2. node_modules from the committed package-lock.json (npm ci when it is
 #      missing or older than the lock file)
-#   3. the binaries (make build, if build/vawg-public is missing)
+#   3. the binaries (make build: nothing to do when they are up to date)
 #   4. a throwaway stack (conf/stack.sh) in a fresh folder on free ports,
 #      "Leave this site" pointed at a neutral page the tests serve
 #   5. node tests/browser/run.mjs, then the stack is stopped, whatever
@@ -67,9 +67,14 @@ if ! [ -d node_modules/playwright-core ] || ! [ -d node_modules/axe-core ] ||
 fi
 
 # 3. The binaries.
-if ! [ -x build/vawg-public ]; then
-	timeout 600 make -s build >/dev/null || setup_fail "make build failed"
+build_log=$(mktemp)
+if ! timeout 600 make -s build >"$build_log" 2>&1; then
+	tail -n 15 "$build_log"
+	rm -f "$build_log"
+	setup_fail "make build failed"
 fi
+rm -f "$build_log"
+
 
 # 4. The stack.
 free_port() { node -e 'const s=require("net").createServer();s.listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})'; }

@@ -29,7 +29,13 @@ export const monitor = {
 	pagesLoaded: 0,
 	proxy: null,		// the recording proxy (neutral.mjs)
 	tmp: null,		// folder for profiles
+	open: new Set(),	// browsers not closed yet
 };
+
+// Closes every browser still open (after a test failed or timed out).
+export async function closeAll() {
+	for (const b of [...monitor.open]) await b.close().catch(() => {});
+}
 
 let seq = 0;
 
@@ -92,14 +98,17 @@ export async function launch(opts = {}) {
 	}
 	const page = context.pages()[0] || await context.newPage();
 	let closed = false;
-	return {
+	const b = {
 		context, page, profileDir, label,
 		async close() {
 			if (closed) return;
 			closed = true;
+			monitor.open.delete(b);
 			await Promise.race([context.close(), new Promise((r) => setTimeout(r, 15000))]);
 		},
 	};
+	monitor.open.add(b);
+	return b;
 }
 
 // Runs fn with a fresh browser and always closes it.
