@@ -36,24 +36,30 @@ FUZZ_CFLAGS	 = -std=c11 -D_GNU_SOURCE -g -O1 -Wall -Wextra $(FUZZ_SAN) \
 FUZZ_LIBS	 = $(shell pkg-config --libs libsodium 2>/dev/null || echo -lsodium)
 
 # The project's pure sources (the same list the unit tests link), plus
-# csv.c once it exists.  Harnesses: one per parser; fuzz_csv.c and
-# fuzz_cookie.c join in when their module is there.
+# csv.c once it exists.  Harnesses: one per parser; csv and cookie join
+# in when their module is there (csv.c; admin.c, which holds the admin
+# pool's Cookie header parser).
+FUZZ_HAVE	 = $(if $(wildcard $(FUZZ_SRC)/$(1).c),$(if $(wildcard \
+		   $(FUZZ_DIR)/fuzz_$(2).c),$(2)))
 FUZZ_PURE	 = buf log utf8 urlenc json token seal form \
 		   $(if $(wildcard $(FUZZ_SRC)/csv.c),csv)
-FUZZ_TARGETS	 = urlenc utf8 token envelope form \
-		   $(if $(wildcard $(FUZZ_SRC)/csv.c),$(if $(wildcard \
-		   $(FUZZ_DIR)/fuzz_csv.c),csv)) \
-		   $(if $(wildcard $(FUZZ_SRC)/cookie.c),$(if $(wildcard \
-		   $(FUZZ_DIR)/fuzz_cookie.c),cookie))
+FUZZ_TARGETS	 = urlenc utf8 token envelope form $(call FUZZ_HAVE,csv,csv) \
+		   $(call FUZZ_HAVE,admin,cookie)
 FUZZ_PURE_O	 = $(FUZZ_PURE:%=$(FUZZ_BUILD)/obj/%.o)
 FUZZ_BINS	 = $(FUZZ_TARGETS:%=$(FUZZ_BUILD)/fuzz_%)
+
+# admin.c also signs people in, so the cookie harness links the SQL side
+# (never called) and its libraries too.
+FUZZ_COOKIE_O	 = $(FUZZ_BUILD)/obj/admin.o $(FUZZ_BUILD)/obj/store_admin.o \
+		   $(FUZZ_BUILD)/obj/store.o
+FUZZ_COOKIE_PKGS = libpq liboath
 
 # Keep whatever default goal the including Makefile has.
 FUZZ_SAVED_GOAL := $(.DEFAULT_GOAL)
 
 .PHONY: fuzz fuzz-smoke fuzz-build fuzz-clean
 # The objects are intermediate to make's mind; keep them between runs.
-.SECONDARY: $(FUZZ_PURE_O)
+.SECONDARY: $(FUZZ_PURE_O) $(FUZZ_COOKIE_O)
 
 fuzz-build: $(FUZZ_BINS)
 
@@ -62,13 +68,21 @@ fuzz-build: $(FUZZ_BINS)
 # not stop the fuzzing; the harnesses themselves are built with -Werror.
 $(FUZZ_BUILD)/obj/%.o: $(FUZZ_SRC)/%.c $(FUZZ_SRC)/vawg.h
 	@mkdir -p $(@D)
-	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c $< -o $@
+	$(FUZZ_CC) $(FUZZ_CFLAGS) $(FUZZ_EXTRA_CFLAGS) \
+	    -fsanitize=fuzzer-no-link -c $< -o $@
 
 $(FUZZ_BUILD)/fuzz_%: $(FUZZ_DIR)/fuzz_%.c $(FUZZ_DIR)/fuzz_common.h \
     $(FUZZ_PURE_O) $(FUZZ_SRC)/vawg.h
 	@mkdir -p $(@D)
-	$(FUZZ_CC) $(FUZZ_CFLAGS) -Werror -fsanitize=fuzzer $< \
-	    $(FUZZ_PURE_O) $(FUZZ_LIBS) -o $@
+	$(FUZZ_CC) $(FUZZ_CFLAGS) $(FUZZ_EXTRA_CFLAGS) -Werror \
+	    -fsanitize=fuzzer $< $(filter %.o,$^) $(FUZZ_LIBS) \
+	    $(FUZZ_EXTRA_LIBS) -o $@
+
+$(FUZZ_BUILD)/fuzz_cookie: $(FUZZ_COOKIE_O)
+$(FUZZ_BUILD)/fuzz_cookie $(FUZZ_COOKIE_O): FUZZ_EXTRA_CFLAGS = \
+    $(shell pkg-config --cflags $(FUZZ_COOKIE_PKGS))
+$(FUZZ_BUILD)/fuzz_cookie: FUZZ_EXTRA_LIBS = \
+    $(shell pkg-config --libs $(FUZZ_COOKIE_PKGS))
 
 # The runner builds each harness itself (through this file), so a harness
 # that does not build counts as one failure instead of stopping the rest.

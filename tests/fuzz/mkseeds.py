@@ -120,4 +120,29 @@ write('form', {
     'crlf-in-text': b'\x00name=a%0D%0Ab&when=older',
     'empty': b'\x01',
 })
+# fuzz_csv.c: 0xFE ends a record, 0xFF a cell; bit 0 of byte 0 asks for
+# a BOM.  The last two are for the reader alone.
+write('csv', {
+    'formulas': b'\x00plain\xffcells\xfe=1+2\xff@SUM(A1)\xff-3\xff+x',
+    'quoting': b'\x01with, comma\xff"quoted"\xffline\r\nbreak\xfe\xfe',
+    'control-starters': b'\x00\tTAB\xff\rCR\xff\nLF\xff\x00NUL',
+    'apostrophes': b"\x00'already\xff'=quoted\xff''",
+    'utf8': b'\x00caf\xc3\xa9\xff' + '\u4e2d\u6587'.encode() + b'\xff' +
+            '\U0001F600'.encode(),
+    'reader-input': b'"a","b"\r\n"c""d",e\r\n',
+    'reader-bom': b'\xef\xbb\xbf"x"\r\n"unterminated',
+})
+
+# fuzz_cookie.c: bit 0 of byte 0 is "over TLS"; the token is bytes 0-15.
+TOK = base64.urlsafe_b64encode(bytes(range(16))).rstrip(b'=')
+write('cookie', {
+    'plain': b'\x00vawg_admin=' + TOK,
+    'tls': b'\x01__Host-vawg_admin=' + TOK,
+    'among-others': b'\x00theme=dark; vawg_admin=' + TOK + b'; lang=en',
+    'short': b'\x00vawg_admin=short',
+    'padded': b'\x00vawg_admin=' + TOK + b'==',
+    'separators': b'\x00;;  ;vawg_admin=' + TOK,
+    'near-miss': b'\x00xvawg_admin=' + TOK + b'; vawg_admin',
+    'plain-over-tls': b'\x01vawg_admin=' + TOK,
+})
 print('seeds written under', os.path.join(HERE, 'corpus'))
