@@ -53,4 +53,23 @@
 	if (summary) {
 		summary.focus();
 	}
+
+	/*
+	 * A page that answers a POST (the confirmation, or the form again with
+	 * errors) is a history entry that carries the whole request body: every
+	 * answer, in plain text. Chromium writes it to its session-restore files
+	 * on disk (to offer "Confirm form resubmission" later). Replacing the
+	 * entry with itself turns it into a plain GET entry with no body, so the
+	 * answers are not kept; Reload then asks for the empty form instead of
+	 * sending the answers again. Same URL, no new entry: history.length does
+	 * not change. Without JavaScript the body stays in the entry; the safety
+	 * page's advice (private window, clear history) covers that case.
+	 */
+	if (window.history && typeof window.history.replaceState === 'function') {
+		try {
+			window.history.replaceState(null, '', window.location.href);
+		} catch (e) {
+			/* nothing to do: the page works the same */
+		}
+	}
 }());

@@ -25,6 +25,10 @@ const MODULES = [
 	'test_closed.mjs',
 	'test_no_js.mjs',
 	'test_quick_exit.mjs',
+	'test_clear_site_data.mjs',
+	'test_no_traces.mjs',
+	'test_docs_screenshots.mjs',	// only with VAWG_UPDATE_DOC_SCREENSHOTS=1
+	'test_monitors.mjs',		// last: console errors, CSP, foreign requests over the whole run
 ];
 const RUN_BUDGET_MS = 210000;		// the whole run; run.sh adds a hard limit
 const TEST_TIMEOUT_MS = 60000;		// any one test

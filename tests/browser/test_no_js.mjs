@@ -25,6 +25,7 @@ export const tests = [{
 			if (focused !== 'error-summary' && focused !== 'form-error')
 				throw new Error(`without JavaScript the focus is on "${focused}", not the error summary (${scripts})`);
 			await fillForm(page, def, validAnswers(def, 'NoScript'));
+			await waitFillTime(page);
 			st = await submit(page);
 			if (st !== 200) throw new Error(`corrected answers: status ${st}`);
 			await reference(page);

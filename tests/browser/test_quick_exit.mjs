@@ -5,8 +5,8 @@
 // Capital letters typed with Shift, and Shift twice then another key, do not
 // leave by accident.
 import { withBrowser } from './lib/browser.mjs';
-import { goto } from './lib/journey.mjs';
-import { newCanary, form } from './lib/forms.mjs';
+import { goto, waitFillTime, submit, reference } from './lib/journey.mjs';
+import { newCanary, form, fillForm, validAnswers } from './lib/forms.mjs';
 import { EXIT_URL, BASE, sleep } from './lib/stack.mjs';
 import { NEUTRAL_TITLE } from './lib/neutral.mjs';
 
@@ -48,15 +48,17 @@ async function leave(ctx, page, how) {
 	if (problems.length) throw new Error(problems.join('; '));
 }
 
-// What Back shows after leaving: not the referral, nothing typed.
-async function backShowsNothing(page, canary) {
+// What Back shows after leaving: not the referral (unless formAllowed:
+// the entry before a confirmation is the form itself), nothing typed.
+async function backShowsNothing(page, canary, formAllowed = false) {
 	const resp = await page.goBack({ timeout: 10000, waitUntil: 'load' });
 	const at = page.url();
 	const body = await page.content();
 	const values = await page.$$eval('input, textarea', (els) => els.map((e) => e.value));
 	const problems = [];
-	if (at.endsWith('/referral')) problems.push('Back returned to the referral form');
+	if (at.endsWith('/referral') && !formAllowed) problems.push('Back returned to the referral form');
 	if (body.includes(canary) || values.some((v) => v.includes(canary))) problems.push('Back shows what was typed');
+	if (await page.locator('input:checked').count()) problems.push('Back shows ticked answers');
 	return { problems, at, resp };
 }
 
@@ -92,6 +94,29 @@ export const tests = [{
 			if (!page.url().endsWith('/referral')) throw new Error('left the site while typing capitals or after Shift, Shift, a letter, Shift');
 			await leave(ctx, page, 'shift');
 			const { problems } = await backShowsNothing(page, canary);
+			if (problems.length) throw new Error(problems.join('; '));
+		});
+	},
+}, {
+	name: 'quick exit from the confirmation: history not grown, Back shows no answer or reference',
+	journey: true,
+	async run(ctx) {
+		// The usual end: the request is sent, then she leaves.  Back can
+		// only reach the entry before the confirmation (the form, empty).
+		await withBrowser({ label: 'exit-confirmation' }, async ({ page }) => {
+			const canary = newCanary();
+			const def = form('referral');
+			await goto(page, '/');
+			await Promise.all([page.waitForURL(/\/referral$/), page.click('main a[href="/referral"]')]);
+			page.__openedAt = Date.now();
+			await fillForm(page, def, validAnswers(def, canary));
+			await waitFillTime(page);
+			if (await submit(page) !== 200) throw new Error('the referral was not accepted');
+			const ref = await reference(page);
+			await leave(ctx, page, 'shift');
+			const { problems } = await backShowsNothing(page, canary, true);
+			const body = await page.content();
+			if (body.includes(ref)) problems.push('Back shows the reference');
 			if (problems.length) throw new Error(problems.join('; '));
 		});
 	},

@@ -72,6 +72,7 @@ export const tests = [{
 			if (f.kind === 'email' || f.kind === 'tel') await page.fill(`[name="${f.name}"]`, '');
 			else await fillForm(page, def, { [f.name]: validValue(f, 'Fixed', choose) });
 		}
+		await waitFillTime(page);
 		const status2 = await submit(page);
 		if (status2 !== 200) throw new Error(`corrected answers: status ${status2}: ${(await page.locator('main').innerText()).slice(0, 300)}`);
 		const ref = await reference(page);

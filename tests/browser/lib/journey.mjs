@@ -33,6 +33,8 @@ export async function submit(page, how = 'click') {
 		how === 'enter' ? page.keyboard.press('Enter') : page.click('form[method="post"] button[type="submit"]'),
 	]);
 	await page.waitForLoadState('load', { timeout: 15000 });
+	// A form shown again comes with a new token: its fill time starts now.
+	page.__openedAt = Date.now();
 	const status = resp.status();
 	if (status !== 200) monitor.expectedStatus.push({ url: resp.url(), status });
 	return status;
