@@ -36,15 +36,17 @@ FUZZ_CFLAGS	 = -std=c11 -D_GNU_SOURCE -g -O1 -Wall -Wextra $(FUZZ_SAN) \
 FUZZ_LIBS	 = $(shell pkg-config --libs libsodium 2>/dev/null || echo -lsodium)
 
 # The project's pure sources (the same list the unit tests link), plus
-# csv.c once it exists.  Harnesses: one per parser; csv and cookie join
-# in when their module is there (csv.c; admin.c, which holds the admin
-# pool's Cookie header parser).
+# csv.c and spoolrec.c once they exist.  Harnesses: one per parser; csv,
+# cookie and spoolrec join in when their module is there (admin.c holds
+# the admin pool's Cookie header parser).
 FUZZ_HAVE	 = $(if $(wildcard $(FUZZ_SRC)/$(1).c),$(if $(wildcard \
 		   $(FUZZ_DIR)/fuzz_$(2).c),$(2)))
 FUZZ_PURE	 = buf log utf8 urlenc json token seal form \
-		   $(if $(wildcard $(FUZZ_SRC)/csv.c),csv)
+		   $(if $(wildcard $(FUZZ_SRC)/csv.c),csv) \
+		   $(if $(wildcard $(FUZZ_SRC)/spoolrec.c),spoolrec)
 FUZZ_TARGETS	 = urlenc utf8 token envelope form $(call FUZZ_HAVE,csv,csv) \
-		   $(call FUZZ_HAVE,admin,cookie)
+		   $(call FUZZ_HAVE,admin,cookie) \
+		   $(call FUZZ_HAVE,spoolrec,spoolrec)
 FUZZ_PURE_O	 = $(FUZZ_PURE:%=$(FUZZ_BUILD)/obj/%.o)
 FUZZ_BINS	 = $(FUZZ_TARGETS:%=$(FUZZ_BUILD)/fuzz_%)
 

@@ -145,4 +145,51 @@ write('cookie', {
     'near-miss': b'\x00xvawg_admin=' + TOK + b'; vawg_admin',
     'plain-over-tls': b'\x01vawg_admin=' + TOK,
 })
+# fuzz_spoolrec.c: byte 0 % 3 is the mode (0 a whole file, 1 a file
+# without its "end" line, 2 fields for a round trip).
+REF_ALPHABET = '23456789ABCDEFGHJKMNPQRSTVWXYZ'
+
+
+def reference(idem):
+    v = int.from_bytes(hashlib.blake2b(idem, digest_size=8).digest(), 'big')
+    out = ''
+    for i in range(8):
+        if i == 4:
+            out += '-'
+        out += REF_ALPHABET[v % 30]
+        v //= 30
+    return out.encode()
+
+
+def spool_body(version=b'12', idem=bytes(range(16)), key_id=b'\xab' * 8,
+               plain=b'{"borough":"camden","help":["talk","legal"]}',
+               sealed_tail=b'\x00' * 304, ref=None):
+    fields = ((b'version', version), (b'idem', idem.hex().encode()),
+              (b'reference', ref or reference(idem)),
+              (b'key_id', key_id.hex().encode()), (b'plain', plain),
+              (b'sealed', b'\x01' + key_id + sealed_tail))
+    out = b'vawg-spool 1\n'
+    for name, v in fields:
+        out += name + b' %d\n' % len(v) + v + b'\n'
+    return out
+
+
+def spool_file(body):
+    return body + b'end ' + hashlib.blake2b(
+        body, digest_size=16).hexdigest().encode() + b'\n'
+
+
+write('spoolrec', {
+    'file': b'\x00' + spool_file(spool_body()),
+    'file-damaged': b'\x00' + spool_file(spool_body())[:-5] + b'0000\n',
+    'body': b'\x01' + spool_body(),
+    'body-wrong-reference': b'\x01' + spool_body(ref=b'2222-2222'),
+    'body-leading-zero': b'\x01' + spool_body(version=b'012'),
+    'body-other-key': b'\x01' + spool_body().replace(b'\x01' + b'\xab' * 8,
+                                                     b'\x01' + b'\xac' * 8),
+    'body-not-json': b'\x01' + spool_body(plain=b'borough=camden'),
+    'body-short-envelope': b'\x01' + spool_body(sealed_tail=b'x'),
+    'fields': b'\x02\x00\x00\x00\x07' + bytes(range(16)) + b'\xab' * 8 +
+              b'\x01\x00"a":"b"' + b'\x00' * 40,
+})
 print('seeds written under', os.path.join(HERE, 'corpus'))
