@@ -1135,11 +1135,16 @@ def _verify_accepted(ctx, tally, before_id):
         if idem in ok_idems:
             continue
         ok_idems.add(idem)
+        ref = html_checks.find_reference(resp.text)
+        if ref:
+            ctx.confirmed[case.token] = ref     # test_leaks counts them
+        else:
+            probs.append('%s: the confirmation shows no reference'
+                         % case.label)
         if len(got) != 1:
             probs.append('%s: %d rows for its token' % (case.label, len(got)))
             continue
         row = got[0]
-        ref = html_checks.find_reference(resp.text)
         if ref != row['reference']:
             probs.append('%s: page shows reference %s, row has %s'
                          % (case.label, ref, row['reference']))
