@@ -28,6 +28,7 @@ import stack as stack_mod   # noqa: E402
 
 MODULES = ('test_pages', 'test_submit', 'test_invalid', 'test_reject',
            'test_hostile', 'test_closed', 'test_roles', 'test_flood', 'test_dbdown',
+           'test_admin', 'test_admin_keys',
            'test_leaks')
 TEST_TIMEOUT = 240          # seconds any one test may take
 START_HEALTH_WAIT = 30
