@@ -1,8 +1,12 @@
 // The checks themselves can fail: on a page broken on purpose (through the
 // CSS object model, which the Content-Security-Policy allows, in this test's
-// own browser) each check reports the fault.  A check that cannot fail
-// proves nothing.
-import { withBrowser, NARROW, setView } from './lib/browser.mjs';
+// own browser) each check reports the fault; and the run's monitors see a
+// console error, a policy violation and a foreign request made on purpose.
+// A check that cannot fail proves nothing.
+
+const mine = (e) => e.where === SELFTEST;
+import { withBrowser, NARROW, setView, monitor, SELFTEST } from './lib/browser.mjs';
+import { sleep } from './lib/stack.mjs';
 import { goto } from './lib/journey.mjs';
 import { labelProblems } from './checks/labels.mjs';
 import { reflowProblems } from './checks/reflow.mjs';
@@ -43,5 +47,34 @@ export const tests = [{
 			if (!(await axeViolations(page)).some((v) => v.startsWith('color-contrast'))) missed.push('axe missed pale text');
 			if (missed.length) throw new Error(missed.join('; '));
 		});
+	},
+}, {
+	name: 'monitors catch console errors, CSP violations and foreign requests',
+	async run() {
+		// In a browser of its own, labelled so the closing counts leave it
+		// out: an inline script (blocked by the policy), a console error,
+		// and a page on a host that is not loopback (the recording proxy
+		// takes it; it never leaves the machine, and .invalid never resolves).
+		const seen = () => ({ c: monitor.consoleErrors.filter(mine).length, p: monitor.csp.filter(mine).length,
+			f: monitor.foreign.filter(mine).length, x: monitor.proxy.seen.filter((l) => l.includes('foreign.invalid')).length });
+		const before = seen();
+		await withBrowser({ label: SELFTEST }, async ({ page }) => {
+			await goto(page, '/');
+			await page.evaluate(() => {
+				const s = document.createElement('script');
+				s.textContent = 'window.__inline = 1;';
+				document.body.append(s);
+				console.error('self-test console error');
+			});
+			await page.goto('http://foreign.invalid/', { timeout: 10000 }).catch(() => {});
+			await sleep(300);
+		});
+		const after = seen();
+		const missed = [];
+		if (after.c <= before.c) missed.push('console error not seen');
+		if (after.p <= before.p) missed.push('CSP violation not seen');
+		if (after.f <= before.f) missed.push('request to foreign.invalid not seen by the page monitor');
+		if (after.x <= before.x) missed.push('request to foreign.invalid not seen by the proxy');
+		if (missed.length) throw new Error(missed.join('; '));
 	},
 }];

@@ -19,6 +19,9 @@ export const NARROW = { width: 320, height: 640 };
 export const ZOOM200 = { width: 640, height: 400, deviceScaleFactor: 2 };
 
 const LOOPBACK = new Set(['127.0.0.1']);
+// The label of the browser in which test_checks_work.mjs breaks things on
+// purpose; the closing counts leave it out.
+export const SELFTEST = 'monitor-selftest';
 
 // What every context saw, for the closing figures.
 export const monitor = {

@@ -1,6 +1,7 @@
 // Every page in every state that the checks visit, and the checks run on
 // each.  A new page (the admin pages of issue 3, for example) is one entry
-// in STATES: a name and how to open it.
+// in STATES: a name, how to open it and, if it has one, the id of the
+// element that must hold the focus once it has loaded.
 import { goto, submitMistakes, submitValid } from './journey.mjs';
 import { NARROW, WIDE, ZOOM200, setView } from './browser.mjs';
 import { axeViolations } from '../checks/axe.mjs';
@@ -18,13 +19,13 @@ export const STATES = [
 	{ name: 'safety', open: (p) => goto(p, '/safety') },
 	{ name: 'not-found', open: (p) => goto(p, '/no-such-page', 404) },
 	{ name: 'consultation-empty', open: (p) => goto(p, '/consultation') },
-	{ name: 'consultation-errors', open: (p) => submitMistakes(p, 'consultation') },
+	{ name: 'consultation-errors', focus: 'error-summary', open: (p) => submitMistakes(p, 'consultation') },
 	{ name: 'consultation-confirmation', open: (p) => submitValid(p, 'consultation') },
 	{ name: 'referral-empty', open: (p) => goto(p, '/referral') },
-	{ name: 'referral-errors', open: (p) => submitMistakes(p, 'referral') },
+	{ name: 'referral-errors', focus: 'error-summary', open: (p) => submitMistakes(p, 'referral') },
 	// Sent before the minimum fill time: the general message and the
 	// field errors share one box.
-	{ name: 'referral-too-quick', open: (p) => submitMistakes(p, 'referral', { wait: false }) },
+	{ name: 'referral-too-quick', focus: 'error-summary', open: (p) => submitMistakes(p, 'referral', { wait: false }) },
 	{ name: 'referral-confirmation', open: (p) => submitValid(p, 'referral', { choose: withNotices('referral') }) },
 	// Visited by test_closed.mjs while the consultation is closed.
 	{ name: 'consultation-closed', when: 'closed', open: (p) => goto(p, '/consultation') },
@@ -52,6 +53,10 @@ export async function checkState(ctx, state) {
 		const page = await ctx.page(kind);
 		await setView(page, VIEWS.find((v) => v.browser === kind).size);
 		await state.open(page);
+		if (state.focus) {
+			const has = await page.evaluate(() => document.activeElement?.id || document.activeElement?.tagName);
+			if (has !== state.focus) problems.push(`[${kind}] focus is on ${has}, not #${state.focus}`);
+		}
 		for (const view of VIEWS.filter((v) => v.browser === kind))
 			problems.push(...await checkView(page, state.name, view));
 	}
