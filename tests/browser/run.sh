@@ -4,7 +4,8 @@
 #   1. Debian's chromium (installed if missing; never a downloaded browser)
 #   2. node_modules from the committed package-lock.json (npm ci when it is
 #      missing or older than the lock file)
-#   3. the binaries (make build: nothing to do when they are up to date)
+#   3. the stack's Debian packages (conf/stack.sh deps) and the binaries
+#      (make build): nothing to do when they are there and up to date
 #   4. a throwaway stack (conf/stack.sh) in a fresh folder on free ports,
 #      "Leave this site" pointed at a neutral page the tests serve
 #   5. node tests/browser/run.mjs, then the stack is stopped, whatever
@@ -66,8 +67,13 @@ if ! [ -d node_modules/playwright-core ] || ! [ -d node_modules/axe-core ] ||
 	echo "$want" >"$stamp"
 fi
 
-# 3. The binaries.
+# 3. The binaries (and the Debian packages they and the stack need).
 build_log=$(mktemp)
+if ! timeout 900 bash conf/stack.sh deps >"$build_log" 2>&1; then
+	tail -n 15 "$build_log"
+	rm -f "$build_log"
+	setup_fail "conf/stack.sh deps failed"
+fi
 if ! timeout 600 make -s build >"$build_log" 2>&1; then
 	tail -n 15 "$build_log"
 	rm -f "$build_log"
