@@ -5,7 +5,7 @@
 // and the database shows the choices made with the keys.
 import { form } from './lib/forms.mjs';
 import { goto, waitFillTime, reference } from './lib/journey.mjs';
-import { psql, sqlText, FILL_WAIT_MS, sleep } from './lib/stack.mjs';
+import { psql, sqlText } from './lib/stack.mjs';
 
 const MAX_TABS = 200;
 

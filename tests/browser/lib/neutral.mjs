@@ -32,14 +32,17 @@ export function startNeutral(port) {
 		server.once('error', reject);
 		server.listen(port, '127.0.0.1', () => resolve({
 			visits,
-			close: () => new Promise((r) => server.close(() => r())),
+			close: () => new Promise((r) => { server.close(() => r()); server.closeAllConnections(); }),
 		}));
 	});
 }
 
 export function startProxy() {
 	const seen = [];
+	const socks = new Set();
 	const server = net.createServer((sock) => {
+		socks.add(sock);
+		sock.on('close', () => socks.delete(sock));
 		sock.setTimeout(2000, () => sock.destroy());
 		sock.once('data', (d) => {
 			const line = d.toString('latin1').split('\r\n')[0];
@@ -53,7 +56,7 @@ export function startProxy() {
 		server.listen(0, '127.0.0.1', () => resolve({
 			port: server.address().port,
 			seen,
-			close: () => new Promise((r) => server.close(() => r())),
+			close: () => new Promise((r) => { server.close(() => r()); for (const s of socks) s.destroy(); }),
 		}));
 	});
 }
