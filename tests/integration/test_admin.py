@@ -732,6 +732,12 @@ def test_admin_sign_in_refused(ctx):
     assert strip[0] == strip[1] == strip[2], ('the 401 pages differ between '
                                               'wrong password, wrong code and '
                                               'unknown user')
+    # A hostile name comes back in the form, escaped.
+    evil = '"><script>alert(1)</script>'
+    r = Admin(ctx, source=addr(ctx, 0, 32)).try_login(evil, 'x', '000000')
+    assert r.status == 401 and html_checks.Page(r.text).input_value(
+        'username') == evil and evil not in r.text, (
+        'the sign-in page does not give a hostile username back escaped')
     # Without the form's signed token, or with a forged one: 403.
     r = a.post('/admin/login', [('username', acct.name),
                                 ('password', acct.password), ('code', code)])
@@ -1061,6 +1067,43 @@ def test_admin_export_decrypted(ctx):
     assert not probs, '; '.join(probs[:12])
 
 
+def test_admin_export_range_is_london_days(ctx):
+    """from and to are whole days in London, both included: a row stored
+    at 23:30 UTC on 30 June (00:30 on 1 July in London, summer time) is
+    in 1 July's export and not in 30 June's."""
+    sent = ensure_submissions(ctx)
+    ref = sorted(r for r, a in sent.items() if a.form.name == 'referral')[0]
+    was = ctx.stack.psql("SELECT created_at FROM vawg.submission WHERE "
+                         "reference = '%s';" % ref)
+    a = sign_in(ctx, enrol(ctx, 'it-range'))
+    try:
+        ctx.stack.psql("UPDATE vawg.submission SET created_at = "
+                       "'2025-06-30 23:30:00+00' WHERE reference = '%s';"
+                       % ref)
+        got = {}
+        for day in ('2025-06-30', '2025-07-01'):
+            recs = parse_strict(download(ctx, a, 'referral', day, day).body)
+            got[day] = [x for x in recs[1:] if x[0] == ref]
+        assert not got['2025-06-30'] and len(got['2025-07-01']) == 1 and \
+            got['2025-07-01'][0][1] == '2025-07-01 00:30:00', (
+                'a row stored at 2025-06-30 23:30 UTC: in the 30 June export '
+                '%d times, in the 1 July export as %r' % (
+                    len(got['2025-06-30']),
+                    [x[:2] for x in got['2025-07-01']]))
+    finally:
+        ctx.stack.psql("UPDATE vawg.submission SET created_at = '%s' WHERE "
+                       "reference = '%s';" % (was, ref))
+    # A range with no rows: the header alone, and audited with 0 rows.
+    before = audit_max(ctx)
+    recs = parse_strict(download(ctx, a, 'consultation', '2000-01-01',
+                                 '2000-01-31').body)
+    assert len(recs) == 1, 'an export of January 2000 has %d data rows' % (
+        len(recs) - 1)
+    aud = audit_rows(ctx, before, 'export')
+    assert len(aud) == 1 and aud[0]['rows'] == 0, (
+        'the empty export is audited as %r' % aud)
+
+
 def test_admin_export_bad_params_400(ctx):
     a = sign_in(ctx, enrol(ctx, 'it-badparam'))
     frm, to = london_range()
@@ -1099,8 +1142,10 @@ def test_admin_export_bad_params_400(ctx):
     assert not probs, '; '.join(probs)
 
 
-def test_admin_reauth_before_export(ctx):
-    restart_admin(ctx, VAWG_REAUTH_SECONDS=1)
+def test_admin_reauth_and_idle_expiry(ctx):
+    # Short windows for this test only: the password again after 1 s, the
+    # session ended after 10 s without a request (the lowest allowed).
+    restart_admin(ctx, VAWG_REAUTH_SECONDS=1, VAWG_SESSION_IDLE=10)
     try:
         acct = enrol(ctx, 'it-reauth')
         a = sign_in(ctx, acct, source=addr(ctx, 0, 45))
@@ -1152,8 +1197,65 @@ def test_admin_reauth_before_export(ctx):
         assert r.body.startswith(BOM)
         assert len(audit_rows(ctx, before, 'export')) == 1, \
             'no export audit row after re-authenticating'
+        # Idle expiry: 11 s without a request ends the session.
+        time.sleep(11)
+        r = a.get('/admin/')
+        assert r.status == 303 and r.header('Location') == '/admin/login', (
+            'GET /admin/ after 11 s idle with VAWG_SESSION_IDLE=10: expected '
+            '303 to sign in, got %s' % html_checks.describe(r))
     finally:
         restart_admin(ctx)
+
+
+def test_admin_reauth_throttled(ctx):
+    """The password form before an export is a second place to guess a
+    password: it must be throttled like the sign-in, and refuse even the
+    right password while the account is locked."""
+    acct = enrol(ctx, 'it-reauth-thr')
+    a = sign_in(ctx, acct, source=addr(ctx, 0, 46))
+    q = export_query('referral')
+    failures, locked = 0, None
+    for i in range(FREE_TRIES + 3):
+        r = a.post('/admin/reauth', [('_csrf', a.csrf()), ('query', q),
+                                     ('password', 'guess %d' % i)])
+        if r.status == 429:
+            locked = r
+            break
+        assert r.status == 401, 're-authentication with a wrong password: ' \
+            'expected 401 or 429, got %s' % html_checks.describe(r)
+        failures += 1
+    ctx.figure('reauth_failures_before_throttle', failures if locked else
+               'none (%d tried)' % failures)
+    r = a.post('/admin/reauth', [('_csrf', a.csrf()), ('query', q),
+                                 ('password', acct.password)])
+    assert locked is not None and r.status != 303, (
+        '%d wrong passwords on /admin/reauth: %s; then the right password '
+        'gives %s (Location %r): guessing there is not throttled'
+        % (failures, 'a 429' if locked else 'never a 429',
+           html_checks.describe(r), r.header('Location')))
+
+
+def test_admin_disable_admin(ctx):
+    acct = enrol(ctx, 'it-disable')
+    a = sign_in(ctx, acct)
+    before = audit_max(ctx)
+    rc, out, err = vawgctl(ctx, ['disable-admin', '--user', acct.name,
+                                 '--db', owner_db(ctx)])
+    assert rc == 0, 'vawgctl disable-admin exited %d: %s' % (rc, err)
+    r = a.get('/admin/')
+    assert r.status == 303, 'a disabled admin\'s session still works: %s' % (
+        html_checks.describe(r))
+    r = Admin(ctx, source=addr(ctx, 0, 47)).try_login(
+        acct.name, acct.password, totp(acct.secret, offset=1))
+    assert r.status == 401 and not session_cookie(r), (
+        'a disabled admin signing in with the right password and code: '
+        'expected 401, got %s' % html_checks.describe(r))
+    assert [x for x in audit_rows(ctx, before, 'admin-disable')
+            if x['detail'] == acct.name], 'no admin-disable audit row'
+    rc, out, err = vawgctl(ctx, ['disable-admin', '--user', 'it-no-such-one',
+                                 '--db', owner_db(ctx)])
+    assert rc == 1 and 'no admin' in err, (
+        'disable-admin of an unknown name: exit %d, %r' % (rc, err))
 
 
 # ---------------------------------------------------------------------------
