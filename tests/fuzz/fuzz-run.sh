@@ -14,9 +14,10 @@
 #
 # and at the end "N passed, N failed"; it exits non-zero if any failed.
 # The committed seeds in tests/fuzz/corpus/NAME/ are only read: libFuzzer
-# works on build-fuzz/run/NAME/corpus (copied afresh for smoke runs, kept
-# and topped up with the seeds for long ones) and writes crash files to
-# build-fuzz/run/NAME/artifacts/.
+# works on build-fuzz/run-smoke/NAME/corpus (copied afresh each time) or
+# build-fuzz/run-long/NAME/corpus (kept between runs, so it grows, and
+# topped up with the seeds) and writes crash files to artifacts/ beside
+# it.
 set -u
 
 mode=${1:?smoke or long}
@@ -41,7 +42,7 @@ fi
 
 for name in "$@"; do
 	bin=$out/fuzz_$name
-	run=$out/run/$name
+	run=$out/run-$mode/$name
 	mkdir -p "$run"
 	if ! $make_cmd --no-print-directory -s -f "$mk" "$bin" \
 	    >"$run/build.log" 2>&1; then

@@ -11,8 +11,8 @@
 #   make fuzz-clean  remove build-fuzz/
 #
 # Harnesses run one after the other (the machine has two cores).  New
-# inputs and crash files go under build-fuzz/run/<name>/, never into the
-# committed tests/fuzz/corpus/.  Every variable here starts with FUZZ_ so
+# inputs and crash files go under build-fuzz/run-{smoke,long}/<name>/,
+# never into the committed tests/fuzz/corpus/.  Every variable here starts with FUZZ_ so
 # nothing clashes with the Makefile that includes this file.
 
 # Where this file lives, and so where the repository root is.
