@@ -120,7 +120,8 @@ UNICODE = (
 # Ill-formed UTF-8, as %XX.
 BAD_UTF8 = ('%C0%AF', '%C0%80', '%C1%BF', '%E0%80%AF', '%E0%9F%BF',
             '%F0%80%80%AF', '%F0%8F%BF%BF', '%ED%A0%80', '%ED%BF%BF',
-            '%ED%A0%BD%ED%B8%80', '%F4%90%80%80', '%F5%80%80%80', '%F8%88%80%80%80',
+            '%ED%A0%BD%ED%B8%80', '%F4%90%80%80', '%F5%80%80%80',
+            '%F8%88%80%80%80',
             '%FE', '%FF', '%80', '%BF', '%C2', '%E2%82', '%F0%9F%98',
             '%C3%28', '%E2%28%A1', 'ok%C3')
 
@@ -676,7 +677,8 @@ def build_cases(b):
                        b.replace(b.base(form), f.name, [v]))
             b.post('%s: %s of %d code points inside white space'
                    % (form.name, f.name, m), form,
-                   b.replace(b.base(form), f.name, ['  \t' + 'y' * m + ' \r\n']))
+                   b.replace(b.base(form), f.name,
+                             ['  \t' + 'y' * m + ' \r\n']))
             if f.kind == 'textarea' and m >= 3:
                 k = (m - 1) // 2
                 v = 'x' + '\r\nx' * k
@@ -721,7 +723,8 @@ def build_cases(b):
         for label, tok in (('missing', None), ('empty', ''),
                            ('tampered', ('tamper', form.name)),
                            ("the other form's", ('shared', other.name)),
-                           ('not base64', '!!!!'), ('200 characters', 'A' * 200),
+                           ('not base64', '!!!!'),
+                           ('200 characters', 'A' * 200),
                            ('with a space after', ('space', form.name)),
                            ('XSS', '<script>alert(1)</script>'),
                            ('SQL', "' OR 1=1 --"),
@@ -735,8 +738,8 @@ def build_cases(b):
               (403,), token='fresh')
 
         # The honeypot.
-        for v in ('x', ' ', 'http://spam.example/', '<script>alert(1)</script>',
-                  b'%00'):
+        for v in ('x', ' ', 'http://spam.example/',
+                  '<script>alert(1)</script>', b'%00'):
             b.post('%s: honeypot %r' % (form.name, v), form, b.base(form),
                    honeypot=v, token='shared')
 
