@@ -54,7 +54,7 @@ UNIT_SRC = $(wildcard tests/unit/*.c)
 
 BINS	 = $(BUILD)/vawg-public $(BUILD)/vawg-admin $(BUILD)/vawgctl
 
-.PHONY: all build asan run stop test unit unit-bin psql valgrind fuzz bench clean deps
+.PHONY: all build asan run stop test unit unit-bin psql valgrind bench clean deps
 
 all: build
 build: $(BINS)
@@ -129,4 +129,7 @@ valgrind: build
 	    $(BUILD)/unit-tests
 
 clean:
-	rm -rf build build-asan
+	rm -rf build build-asan build-fuzz
+
+# libFuzzer harnesses: make fuzz (long), make fuzz-smoke (what make test runs).
+include tests/fuzz/fuzz.mk

@@ -7,6 +7,9 @@
 #   4. integration tests through nginx with a throwaway PostgreSQL, against
 #      the normal binaries and again against the sanitized ones; any
 #      sanitizer report fails the run
+#   5. the chaos run (database restarts and worker kills under load)
+#   6. real-browser tests in headless Chromium
+#   7. each libFuzzer harness for a short, bounded time
 #
 # Each suite ends with its own "N passed, N failed" line; this script adds
 # them up and ends with the total, exiting non-zero on any failure.
@@ -91,6 +94,9 @@ suite "unit tests" build/unit-tests
 suite "unit tests (ASan+UBSan)" sanitized build-asan/unit-tests
 suite "integration" python3 tests/integration/run.py --bin build
 suite "integration (ASan+UBSan)" sanitized python3 tests/integration/run.py --bin build-asan
+suite "chaos" python3 tests/chaos/chaos.py --bin build
+suite "browser" bash tests/browser/run.sh
+suite "fuzz (smoke)" make -s fuzz-smoke
 suite "sanitizer reports" sanitizer_reports
 rm -rf "$SANLOG"
 
