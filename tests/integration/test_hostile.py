@@ -1199,6 +1199,11 @@ def test_hostile_inputs(ctx):
     before_id = ctx.max_id()
     count_before = ctx.row_count()
     watch = TempWatch(os.path.join(ctx.stack.nginx_dir, 'tmp'))
+    body_tmp = os.path.join(watch.root, 'body')
+    assert not os.path.isdir(body_tmp) or \
+        os.access(body_tmp, os.R_OK | os.X_OK), (
+            'cannot look into %s (nginx keeps it private): run as root'
+            % body_tmp)
     watch.start()
     threads = _slow(ctx, tally, b, [(c, _slow_pieces(b, pieces, c), p)
                                     for c, _, p in slow])
