@@ -119,11 +119,14 @@ render_field(struct view_dict *fd, const struct field *f,
 /*
  * Renders the form page: closed, empty (vals NULL) or with the answers and
  * errors of a refused post.  form_error is a message for the whole form.
+ * keep_token, if not NULL, is the still-valid token of that post: the page
+ * carries it again, so its issue time (the minimum fill time) and its
+ * idempotency key survive a correction.
  */
 static void
 render_form(struct app *app, struct req *r, struct resp *s,
     const struct form *f, const struct fieldval *vals, size_t nerrors,
-    const char *form_error, int status)
+    const char *form_error, const char *keep_token, int status)
 {
 	struct view_dict	*root, *page = NULL, *open, *d, *summary = NULL;
 	char			 token[TOKEN_TEXT_MAX], msg[512];
@@ -140,9 +143,12 @@ render_form(struct app *app, struct req *r, struct resp *s,
 			(void)view_set(d, "CLOSES_AT", f->closes_text);
 		goto out;
 	}
-	if ((open = view_section(page, "OPEN")) == NULL ||
-	    token_mint(app->token_key, f->id, r->now, token, sizeof(token)) ==
-	    -1) {
+	if (keep_token != NULL && strlen(keep_token) < sizeof(token))
+		memcpy(token, keep_token, strlen(keep_token) + 1);
+	else if (token_mint(app->token_key, f->id, r->now, token,
+	    sizeof(token)) == -1)
+		token[0] = '\0';
+	if ((open = view_section(page, "OPEN")) == NULL || token[0] == '\0') {
 		view_dict_free(root);
 		root = NULL;
 		goto out;
@@ -375,7 +381,10 @@ post_form(struct app *app, struct req *r, struct resp *s,
 		form_error = "This page was open for a long time, so we need "
 		    "you to send it again. Your answers are still here.";
 	if (nerrors > 0 || form_error != NULL) {
-		render_form(app, r, s, f, vals, nerrors, form_error, 422);
+		/* A token past its age is replaced; a good or too-quick one
+		 * is kept (its MAC was checked, so it is plain base64url). */
+		render_form(app, r, s, f, vals, nerrors, form_error,
+		    tres == TOKEN_EXPIRED ? NULL : tokval, 422);
 		goto out;
 	}
 	accept_post(app, s, f, vals, &tok);
@@ -391,11 +400,11 @@ page_form(struct app *app, struct req *r, struct resp *s,
     const struct form *f)
 {
 	if (r->method != METHOD_POST) {
-		render_form(app, r, s, f, NULL, 0, NULL, 200);
+		render_form(app, r, s, f, NULL, 0, NULL, NULL, 200);
 		return;
 	}
 	if (!form_is_open(f, r->now)) {
-		render_form(app, r, s, f, NULL, 0, NULL, 403);
+		render_form(app, r, s, f, NULL, 0, NULL, NULL, 403);
 		return;
 	}
 	post_form(app, r, s, f);
