@@ -906,23 +906,29 @@ def _timing_round(ctx, rnd, pairs):
 
 
 def test_admin_login_timing_unknown_user(ctx):
-    # Medians of 10 each.  Other work on the machine can make one round
-    # noisy, so up to three rounds are tried; a real difference (an
-    # unknown name skipping Argon2id) shows in every round.
-    for rnd in range(1, 4):
+    # Medians of 10 each.  Other work on the machine (it only ever adds
+    # time) can make a round noisy, so up to five rounds are tried; a real
+    # difference, such as an unknown name skipping Argon2id, shows in every
+    # round.  Each round takes about 3 s.
+    ratios = []
+    for rnd in range(1, 6):
         mk, mu = _timing_round(ctx, rnd, 10)
-        ratio = mk / mu
-        if 0.95 <= ratio <= 1.05:
+        ratios.append(mk / mu)
+        if 0.95 <= ratios[-1] <= 1.05:
             break
+    ratio = ratios[-1]
     ctx.figure('login_fail_median_ms_known_user', '%.1f' % (mk * 1000))
     ctx.figure('login_fail_median_ms_unknown_user', '%.1f' % (mu * 1000))
     ctx.figure('login_fail_time_ratio_known_unknown', '%.3f' % ratio)
-    ctx.figure('login_timing_rounds', rnd)
+    ctx.figure('login_timing_rounds', '%d (ratios %s)' % (
+        len(ratios), ', '.join('%.3f' % x for x in ratios)))
     assert 0.95 <= ratio <= 1.05, ('a failed sign-in takes %.1f ms for a '
                                    'known user and %.1f ms for an unknown '
-                                   'one (ratio %.3f, %d rounds): more than '
-                                   '5%% apart' % (mk * 1000, mu * 1000,
-                                                  ratio, rnd))
+                                   'one (ratio %.3f; ratios of %d rounds: '
+                                   '%s): more than 5%% apart' % (
+                                       mk * 1000, mu * 1000, ratio,
+                                       len(ratios), ', '.join(
+                                           '%.3f' % x for x in ratios)))
 
 
 # ---------------------------------------------------------------------------
