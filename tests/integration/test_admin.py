@@ -6,13 +6,19 @@ re-authentication, the append-only audit log and the purge.
 
 Each test that signs in enrols its own administrator with `vawgctl
 add-admin`, because a TOTP code works only once per account.  Failed
-sign-ins come from their own loopback addresses (127.N.x.y, N random
-per run),
-so throttling one test never locks another out.  Admin responses go
-through a client that reports 5xx answers to the run but not the session
-cookie, which only the public side must never set.  Whatever a test
-changes (the admin pool's mode or settings, a form's retention) it puts
-back before it ends."""
+sign-ins come from loopback addresses of their own (127.N.x.y, N random
+per run), so throttling one test never locks another out.  Admin
+responses go through a client that reports 5xx answers to the run but
+not the session cookie, which only the public side must never set.
+Whatever a test changes (the admin pool's mode or settings, a form's
+retention, a row's time) it puts back before it ends; the purge takes
+the rows it removes out of ctx.confirmed.
+
+Figures printed include admin_posts_without_csrf_403 (k of k),
+failed_logins_before_throttle, login_fail_median_ms_known_user and
+_unknown_user with their ratio, formula_cells_neutralised (k of k),
+export_mismatches, sealed_round_trip_mismatches, audit_log_changes_refused
+(k of k) and purged_rows."""
 
 import base64
 import csv
