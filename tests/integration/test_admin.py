@@ -338,7 +338,11 @@ def normalised(kind, value):
 
 
 def neutralised(cell):
-    return "'" + cell if cell and cell[0] in STARTERS else cell
+    """The cell as the export must write it: an apostrophe first before a
+    formula starter, and before apostrophes that precede one (so that
+    "'=1" stays distinguishable from a neutralised "=1")."""
+    bare = cell.lstrip("'")
+    return "'" + cell if bare and bare[0] in STARTERS else cell
 
 
 class Hostile:

@@ -232,15 +232,16 @@ test_csv_round_trip(void)
 }
 
 /*
- * A cell whose own text starts with an apostrophe and then a formula
- * starter ("'=1") is written untouched, so the reader cannot tell it from
- * a neutralised "=1": csv_unneutralise must still give "'=1" back.
+ * A cell whose own text starts with apostrophes and then a formula starter
+ * ("'=1", "''=1") must still come back exactly: the reader may not confuse
+ * it with a neutralised "=1" (or "'=1").  Apostrophes before anything else
+ * ("'", "'a") are plain text.
  */
 static void
 test_csv_round_trip_apostrophe_then_starter(void)
 {
 	static const char *const cells[] = { "'=1", "'+3", "'-2", "'@x",
-	    "''=1" };
+	    "'\tx", "''=1", "'''@x", "'", "'a" };
 	struct buf		 b = { 0 };
 	struct csv_record	 r = { 0 };
 	FILE			*f;
