@@ -18,6 +18,21 @@ csv_bom(struct buf *b)
 	return buf_append(b, "\xef\xbb\xbf", 3);
 }
 
+/*
+ * Does s begin, after any apostrophes, with what a spreadsheet would run
+ * as a formula?  The writer adds one apostrophe to every such cell and the
+ * reader removes one, so "'=1" and "''=1" survive a round trip too.
+ */
+static int
+formula_start(const char *s, size_t len)
+{
+	size_t	 i = 0;
+
+	while (i < len && s[i] == '\'')
+		i++;
+	return i < len && (s[i] == '\0' || strchr("=+-@\t\r\n", s[i]) != NULL);
+}
+
 int
 csv_cell(struct buf *b, const char *s, size_t len, int first)
 {
@@ -27,8 +42,7 @@ csv_cell(struct buf *b, const char *s, size_t len, int first)
 		return -1;
 	if (buf_append(b, "\"", 1) == -1)
 		return -1;
-	if (len > 0 && (strchr("=+-@\t\r\n", s[0]) != NULL || s[0] == '\0') &&
-	    buf_append(b, "'", 1) == -1)
+	if (formula_start(s, len) && buf_append(b, "'", 1) == -1)
 		return -1;
 	while (len > 0 && (q = memchr(s, '"', len)) != NULL) {
 		if (buf_append(b, s, (size_t)(q - s) + 1) == -1 ||
@@ -82,21 +96,41 @@ next_cell(struct csv_record *r)
 	return &r->cells[r->n++];
 }
 
+/*
+ * A byte-order mark opens the file, never a later record.  Bytes that only
+ * begin like one (U+F000..U+FFFF) are data: they go into the first cell.
+ */
+static int
+skip_bom(FILE *f, struct buf *cell)
+{
+	static const unsigned char bom[3] = { 0xef, 0xbb, 0xbf };
+	int	 i, c;
+
+	for (i = 0; i < 3; i++) {
+		if ((c = getc(f)) == bom[i])
+			continue;
+		if (c == EOF)
+			return i == 0 ? 0 : -1;	/* a file of half a mark */
+		ungetc(c, f);
+		return buf_append(cell, bom, (size_t)i);
+	}
+	return 0;
+}
+
 int
 csv_read_record(FILE *f, struct csv_record *r)
 {
 	struct buf	*cell;
+	long long	 nread = r->nread;
 	int		 c, quoted = 0, any = 0;
 
 	csv_record_free(r);
+	r->nread = nread + 1;
 	if ((cell = next_cell(r)) == NULL)
 		return -1;
-	/* A leading byte-order mark is not data. */
-	if ((c = getc(f)) == 0xef) {
-		if (getc(f) != 0xbb || getc(f) != 0xbf)
-			return -1;
-	} else if (c != EOF)
-		ungetc(c, f);
+	if (nread == 0 && skip_bom(f, cell) == -1)
+		return -1;
+	any = cell->len > 0;
 	while ((c = getc(f)) != EOF) {
 		any = 1;
 		if (quoted) {
@@ -142,8 +176,8 @@ csv_unneutralise(const struct buf *cell)
 {
 	const char *s = cell->data ? cell->data : "";
 
-	/* Undo csv_cell's apostrophe before a formula starter. */
-	if (s[0] == '\'' && s[1] != '\0' && strchr("=+-@\t\r\n", s[1]) != NULL)
+	/* Undo exactly the apostrophe csv_cell added. */
+	if (s[0] == '\'' && formula_start(s + 1, cell->len - 1))
 		return s + 1;
 	return s;
 }

@@ -478,6 +478,7 @@ ctl_decrypt_export(int argc, char *argv[])
 	}
 	if (csv_cell(&out, "Decryption", 10, 0) == -1 || csv_end(&out) == -1)
 		goto out;
+	row.nread = h.nread;	/* the same stream: its BOM is behind us */
 	while ((got = csv_read_record(stdin, &row)) == 1) {
 		if (row.n != h.n) {
 			fprintf(stderr, "vawgctl: row %lld has %zu cells, the "

@@ -562,13 +562,15 @@ struct csv_record {
 	struct buf	*cells;	/* owned */
 	size_t		 n;
 	size_t		 cap;
+	long long	 nread;	/* records read so far: the BOM comes first */
 };
 
 int	 csv_bom(struct buf *);
 /* Appends one quoted, formula-neutralised cell; first: no comma before. */
 int	 csv_cell(struct buf *, const char *s, size_t len, int first);
 int	 csv_end(struct buf *);		/* CRLF */
-/* Reads one record: 1 read, 0 at end of file, -1 malformed. */
+/* Reads one record: 1 read, 0 at end of file, -1 malformed.  Start with a
+ * zeroed record and pass the same one each time. */
 int	 csv_read_record(FILE *, struct csv_record *);
 void	 csv_record_free(struct csv_record *);
 /* The cell's text without the apostrophe csv_cell added. */

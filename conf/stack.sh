@@ -31,7 +31,7 @@ PGSOCK=$VAR/run
 # Debian packages: build, run and test.  Why each is there: README.md.
 PACKAGES="gcc g++ make pkg-config libfcgi-dev libpq-dev libsodium-dev
 libctemplate-dev liboath-dev libqrencode-dev postgresql nginx-light curl
-python3"
+python3 clang libclang-rt-14-dev"
 
 say() { printf 'stack: %s\n' "$*"; }
 die() { printf 'stack: %s\n' "$*" >&2; exit 1; }
