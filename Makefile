@@ -38,7 +38,7 @@ LIBS	 = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
 # Objects, by program.  PURE are free of I/O: the unit tests link them.
 PURE	 = buf log utf8 urlenc json token seal form spoolrec
-PUBLIC	 = $(PURE) store spool config http app page page_misc page_form main_public
+PUBLIC	 = $(PURE) store spool config http app page pool page_misc page_form main_public
 # vawgctl replays the spool, so it links the storage side too.
 CTL	 = buf log utf8 json token seal form spoolrec store spool keyring csv \
 	   export store_admin ctl_admin vawgctl

@@ -143,22 +143,36 @@ admin_login(struct admin_app *a, const char *user, const char *pass,
 
 int
 admin_password_ok(struct admin_app *a, const char *user, const char *pass,
-    size_t passlen, const char *addr)
+    size_t passlen, const char *addr, int64_t *wait)
 {
 	struct admin_user	 u;
 	unsigned char		 ukey[32], akey[32];
+	int64_t			 wu = 0, wa = 0;
 	int			 ok;
 
+	/* The same throttle as signing in: re-authentication must not be a
+	 * way round it. */
+	*wait = 0;
+	throttle_key(a, "user", user, ukey);
+	throttle_key(a, "addr", addr, akey);
+	if (store_throttle_wait(a->store, "user", ukey, &wu) == -1 ||
+	    store_throttle_wait(a->store, "addr", akey, &wa) == -1)
+		return -1;
+	if (wu > 0 || wa > 0) {
+		*wait = wu > wa ? wu : wa;
+		return 2;
+	}
 	if (store_admin_user(a->store, user, &u) == -1)
 		return -1;
 	ok = password_ok(a, &u, pass, passlen);
 	if (!ok) {
-		throttle_key(a, "user", user, ukey);
-		throttle_key(a, "addr", addr, akey);
 		(void)store_throttle_fail(a->store, "user", ukey,
 		    a->cfg->login_free_tries, a->cfg->login_max_wait);
 		(void)store_throttle_fail(a->store, "addr", akey,
 		    a->cfg->login_free_tries, a->cfg->login_max_wait);
+	} else {
+		(void)store_throttle_clear(a->store, "user", ukey);
+		(void)store_throttle_clear(a->store, "addr", akey);
 	}
 	sodium_memzero(&u, sizeof(u));
 	return ok;

@@ -35,9 +35,10 @@ int	 admin_init(struct admin_app *);
 enum login_result admin_login(struct admin_app *, const char *user,
 	    const char *pass, size_t passlen, const char *code,
 	    const char *addr, int64_t now, int64_t *wait, struct admin_user *);
-/* Re-authentication before an export: 1 right, 0 wrong, -1 error. */
+/* Re-authentication before an export: 1 right, 0 wrong, 2 throttled
+ * (*wait seconds), -1 error. */
 int	 admin_password_ok(struct admin_app *, const char *user,
-	    const char *pass, size_t passlen, const char *addr);
+	    const char *pass, size_t passlen, const char *addr, int64_t *wait);
 /* Makes a session and sets its cookie on s.  0 / -1. */
 int	 admin_session_start(struct admin_app *, const struct req *,
 	    int32_t admin_id, struct resp *s);

@@ -334,10 +334,18 @@ out:
 	return rc;
 }
 
+struct purge_ctx {
+	int		 dry_run;
+	long long	 forms;
+};
+
 static int
 purge_report(const char *form, long long n, void *arg)
 {
-	printf("%s%s: %lld rows past retention\n", *(int *)arg ?
+	struct purge_ctx *c = arg;
+
+	c->forms++;
+	printf("%s%s: %lld rows past retention\n", c->dry_run ?
 	    "would purge " : "purged ", form, n);
 	return 0;
 }
@@ -347,16 +355,27 @@ ctl_purge(int argc, char *argv[])
 {
 	struct ctl_opts	 o;
 	struct store	*st = NULL;
+	struct purge_ctx c;
 	int		 rc = 1;
 
 	if (parse(argc, argv, &o) == -1) {
 		fputs("usage: vawgctl purge [--dry-run] [--db C]\n", stderr);
 		return 1;
 	}
+	c.dry_run = o.dry_run;
+	c.forms = 0;
+
 	if (open_db(o.db, &st) == 0 &&
-	    store_purge(st, "vawgctl", o.dry_run, purge_report, &o.dry_run) ==
-	    0)
+	    store_purge(st, "vawgctl", o.dry_run, purge_report, &c) == 0) {
+		/* A purge that found nothing is recorded too: the log shows
+		 * that retention was applied, not only when it removed rows. */
+		if (c.forms == 0 && !o.dry_run) {
+			puts("nothing past retention");
+			(void)store_audit(st, "vawgctl", "purge", NULL, NULL,
+			    NULL, 0, "retention");
+		}
 		rc = 0;
+	}
 	store_close(st);
 	return rc;
 }

@@ -84,13 +84,15 @@ load_keys(struct admin_app *a)
 	return 0;
 }
 
+/* Loads the definitions; patient: waits up to a minute for the database. */
 static int
-load_forms(struct admin_app *a)
+load_forms(struct admin_app *a, int patient)
 {
 	struct formset	 cur, all;
 	int		 tries;
 
-	for (tries = 0; tries < 60 && !pool_stopping(); tries++) {
+	for (tries = 0; tries < (patient ? 60 : 1) && !pool_stopping();
+	    tries++) {
 		if (store_load_versions(a->cfg->admin_conninfo, &cur, 0) == 0) {
 			if (store_load_versions(a->cfg->admin_conninfo, &all,
 			    1) == 0) {
@@ -102,7 +104,8 @@ load_forms(struct admin_app *a)
 			}
 			formset_free(&cur);
 		}
-		sleep(1);
+		if (patient)
+			sleep(1);
 	}
 	return -1;
 }
@@ -123,9 +126,9 @@ admin_pool_handle(void *arg, struct req *r, struct resp *s)
 }
 
 static int
-admin_reload(void *arg)
+admin_reload(void *arg, int patient)
 {
-	return load_forms(arg);
+	return load_forms(arg, patient);
 }
 
 int
@@ -155,7 +158,7 @@ main(void)
 	if ((p.sock = pool_listen(cfg.admin_socket)) == -1 ||
 	    pool_drop(cfg.admin_run_as) == -1)
 		return 1;
-	if (load_forms(&a) == -1) {
+	if (load_forms(&a, 1) == -1) {
 		LOG_ERR("no form definitions: is the database migrated?");
 		return 1;
 	}

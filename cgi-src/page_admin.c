@@ -452,6 +452,8 @@ reauth_post(struct admin_app *a, struct req *r, struct resp *s)
 	unsigned char		 hash[32];
 	const char		*csrf, *pass, *query, *form, *from, *to;
 	size_t			 len = 0, passlen = 0;
+	int64_t			 wait;
+	char			 msg[160];
 
 	if (!need_session(a, r, s, &sess, hash) ||
 	    read_form(r, s, &kv, allowed) == -1)
@@ -476,7 +478,7 @@ reauth_post(struct admin_app *a, struct req *r, struct resp *s)
 		goto out;
 	}
 	switch (admin_password_ok(a, sess.username, pass, passlen,
-	    r->remote_addr)) {
+	    r->remote_addr, &wait)) {
 	case 1:
 		(void)store_session_reauthed(a->store, hash);
 		snprintf(s->location, sizeof(s->location), "/admin/export?%s",
@@ -486,6 +488,11 @@ reauth_post(struct admin_app *a, struct req *r, struct resp *s)
 	case 0:
 		reauth_page(s, 401, &sess, query, "That password is not "
 		    "right.");
+		break;
+	case 2:
+		snprintf(msg, sizeof(msg), "Too many attempts. Wait %lld "
+		    "seconds, then try again.", (long long)wait);
+		reauth_page(s, 429, &sess, query, msg);
 		break;
 	default:
 		page_message(s, 503, "Not available", "The service cannot "

@@ -2,9 +2,15 @@
  * pool.c: a prefork FastCGI pool (slowcgi's shape).  The master opens the
  * socket and loads what workers need before forking, so a worker starts
  * with everything in place and shares it copy-on-write; it restarts any
- * worker that dies, replaces them all on SIGHUP after a reload, and stops
- * them on SIGTERM.  A worker serves one request at a time and holds a stop
- * signal back until the request in hand has been answered.
+ * worker that dies.
+ *
+ * No signal ever cuts a request short.  libfcgi's accept also reads the
+ * request, so a worker cannot tell "idle" from "reading" there; instead
+ * signals only set flags and every system call restarts.  SIGHUP: the
+ * master reloads its copy and passes the signal on; each worker reloads
+ * before its next request.  SIGTERM: a worker finishes the request in
+ * hand and exits; one still idle in accept after the grace period is
+ * killed, harmlessly, since it holds no request.
  */
 #include <sys/prctl.h>
 #include <sys/resource.h>
@@ -116,23 +122,23 @@ worker(struct pool *p)
 	FCGX_Request	 fcgx;
 	struct req	 r;
 	struct resp	 s;
-	sigset_t	 stop;
+	struct sigaction sa;
 
-	signal(SIGTERM, SIG_DFL);
-	signal(SIGINT, SIG_DFL);
-	signal(SIGHUP, SIG_DFL);
-	sigemptyset(&stop);
-	sigaddset(&stop, SIGTERM);
-	sigaddset(&stop, SIGINT);
-	sigaddset(&stop, SIGHUP);
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sa.sa_flags = SA_RESTART;
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	got_hup = 0;
 	if ((p->worker_init != NULL && p->worker_init(p->arg) == -1) ||
 	    FCGX_InitRequest(&fcgx, p->sock, 0) != 0)
 		_exit(1);
-	for (;;) {
-		sigprocmask(SIG_UNBLOCK, &stop, NULL);
+	while (!got_term) {
 		if (FCGX_Accept_r(&fcgx) < 0)
 			break;
-		sigprocmask(SIG_BLOCK, &stop, NULL);
+		if (got_hup && p->reload != NULL && p->reload(p->arg, 0) == 0)
+			got_hup = 0;	/* else: try again next request */
 		http_req_init(&r, &fcgx);
 		memset(&s, 0, sizeof(s));
 		p->handle(p->arg, &r, &s);
@@ -157,16 +163,30 @@ spawn(struct pool *p, void (*child)(struct pool *))
 	return pid;
 }
 
+/* Asks every child to stop; kills those still idle after the grace. */
 static void
-stop_all(pid_t *pids, size_t n)
+stop_all(pid_t *pids, size_t n, int grace)
 {
-	size_t	 i;
+	size_t	 i, left;
+	int	 tick;
 
 	for (i = 0; i < n; i++)
 		if (pids[i] > 0)
 			kill(pids[i], SIGTERM);
+	for (tick = 0; tick <= grace * 20; tick++) {
+		for (i = 0, left = 0; i < n; i++) {
+			if (pids[i] > 0 && waitpid(pids[i], NULL, WNOHANG) ==
+			    pids[i])
+				pids[i] = 0;
+			left += pids[i] > 0;
+		}
+		if (left == 0)
+			return;
+		usleep(50000);
+	}
 	for (i = 0; i < n; i++)
 		if (pids[i] > 0) {
+			kill(pids[i], SIGKILL);
 			waitpid(pids[i], NULL, 0);
 			pids[i] = 0;
 		}
@@ -195,11 +215,12 @@ pool_run(struct pool *p)
 	while (!got_term) {
 		if (got_hup) {
 			got_hup = 0;
-			if (p->reload == NULL || p->reload(p->arg) == 0) {
-				stop_all(pids, n);
-				for (i = 0; i < n; i++)
-					pids[i] = start_child(p, i);
-			}
+			/* New workers fork from the master's copy; the
+			 * running ones reload before their next request. */
+			if (p->reload != NULL && p->reload(p->arg, 1) == 0)
+				for (i = 0; i < (size_t)p->nworkers; i++)
+					if (pids[i] > 0)
+						kill(pids[i], SIGHUP);
 			continue;
 		}
 		if ((pid = waitpid(-1, &status, 0)) == -1) {
@@ -223,7 +244,7 @@ pool_run(struct pool *p)
 			pids[i] = got_term ? 0 : start_child(p, i);
 		}
 	}
-	stop_all(pids, n);
+	stop_all(pids, n, POOL_STOP_GRACE);
 	free(pids);
 	return 0;
 }

@@ -5,6 +5,9 @@
 #ifndef POOL_H
 #define POOL_H
 
+/* Seconds a stopping worker may take to finish its request. */
+#define POOL_STOP_GRACE	5
+
 struct pool {
 	const char	*name;
 	int		 sock;		/* from pool_listen() */
@@ -13,8 +16,10 @@ struct pool {
 	int		(*worker_init)(void *arg);
 	/* One request: fill the response, or stream it and set streamed. */
 	void		(*handle)(void *arg, struct req *, struct resp *);
-	/* In the master on SIGHUP; 0 replaces the workers.  May be NULL. */
-	int		(*reload)(void *arg);
+	/* On SIGHUP: in the master (patient: may wait for the database),
+	 * then in each worker before its next request (not patient).
+	 * 0 / -1; may be NULL. */
+	int		(*reload)(void *arg, int patient);
 	/* One extra long-lived child (a replayer, say), or NULL.  It must
 	 * not return; the master restarts it like a worker. */
 	void		(*extra)(struct pool *);

@@ -121,15 +121,17 @@ store_throttle_fail(struct store *s, const char *kind,
 
 	snprintf(tries, sizeof(tries), "%d", free_tries);
 	snprintf(wait, sizeof(wait), "%d", max_wait);
-	/* After free_tries failures within an hour, each further one doubles
-	 * the wait, up to max_wait seconds. */
+	/* Once free_tries failures have piled up within an hour, the account
+	 * or address waits 4 s, and each further failure doubles the wait, up
+	 * to max_wait seconds. */
 	r = run(s, "INSERT INTO vawg.login_throttle AS t (kind, key_hash, "
 	    "failures) VALUES ($1, $2, 1) ON CONFLICT (kind, key_hash) DO "
 	    "UPDATE SET failures = CASE WHEN t.last_failure_at < now() - "
 	    "interval '1 hour' THEN 1 ELSE t.failures + 1 END, "
 	    "last_failure_at = now(), locked_until = CASE WHEN t.failures + 1 "
-	    "> $3::int THEN now() + least($4::int, 2 ^ least(20, t.failures + 1 "
-	    "- $3::int)) * interval '1 second' ELSE '-infinity' END",
+	    ">= $3::int THEN now() + least($4::int, 4 * 2 ^ least(20, "
+	    "t.failures + 1 - $3::int)) * interval '1 second' ELSE "
+	    "'-infinity' END",
 	    4, v, len, fmt, PGRES_COMMAND_OK);
 	PQclear(r);
 	return r ? 0 : -1;

@@ -162,7 +162,7 @@ put_urlencoded(const char *s, size_t len)
 }
 
 static void
-decrypt_line(const struct seal_secret *sec, char *line)
+decrypt_line(const struct keyring *kr, char *line)
 {
 	char		*idem_hex, *form, *env_hex, *p, *end;
 	unsigned char	 idem[TOKEN_NONCE_BYTES], *env = NULL;
@@ -191,7 +191,7 @@ decrypt_line(const struct seal_secret *sec, char *line)
 		free(env);
 		return;
 	}
-	r = seal_open(sec, env, envlen, idem, form, &plain);
+	r = keyring_open(kr, env, envlen, idem, form, &plain);
 	free(env);
 	if (r != OPEN_OK) {
 		printf("error\t%s\n", seal_open_strerror(r));
@@ -220,29 +220,29 @@ decrypt_line(const struct seal_secret *sec, char *line)
 static int
 cmd_decrypt(const char *dir, const char *passfile)
 {
-	char			 sec[PATH_MAX];
-	struct seal_secret	 s;
+	static struct keyring	 kr;	/* large: not on the stack */
 	char			*pass, *line = NULL;
 	size_t			 passlen, cap = 0;
 	int			 rc;
 
 	if ((pass = ctl_passphrase(passfile, &passlen)) == NULL)
 		return 1;
-	snprintf(sec, sizeof(sec), "%s/service.sec", dir);
-	rc = seal_secret_load(sec, pass, passlen, &s);
+	/* Every generation of the key: rows sealed before a rotation open
+	 * too. */
+	rc = keyring_load(dir, pass, passlen, &kr);
 	sodium_free(pass);
 	if (rc == -1) {
-		fputs("vawgctl: cannot open the secret key (wrong passphrase?)\n",
+		fputs("vawgctl: cannot open the keyring (wrong passphrase?)\n",
 		    stderr);
 		return 1;
 	}
 	while (getline(&line, &cap, stdin) > 0)
-		decrypt_line(&s, line);
+		decrypt_line(&kr, line);
 	if (line != NULL) {
 		sodium_memzero(line, cap);
 		free(line);
 	}
-	seal_secret_free(&s);
+	keyring_free(&kr);
 	return 0;
 }
 

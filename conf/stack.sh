@@ -232,11 +232,12 @@ dev_admin() {
 	    --password-out "$VAR/admin-password" --totp-out "$VAR/admin-totp"
 }
 
+# A pool finishes the requests in hand (up to 5 s) before it exits.
 stop_pid() {
 	local pidf=$1 i
 	alive "$pidf" || { rm -f "$pidf"; return 0; }
 	kill -TERM "$(cat "$pidf")"
-	for i in $(seq 1 100); do
+	for i in $(seq 1 150); do
 		alive "$pidf" || break
 		sleep 0.1
 	done
