@@ -124,9 +124,10 @@ chaos: build
 soak: build
 	CHAOS_SECONDS=$(SOAK_SECONDS) python3 tests/chaos/chaos.py --bin $(BUILD)
 
-valgrind: build
-	valgrind --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=definite \
-	    $(BUILD)/unit-tests
+# The unit tests, then the core integration tests with both pools under
+# memcheck: 0 errors and 0 bytes definitely lost, or it fails.
+valgrind: build unit-bin
+	bash tests/valgrind.sh
 
 clean:
 	rm -rf build build-asan build-fuzz

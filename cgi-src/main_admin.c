@@ -28,31 +28,6 @@ static const char *const admin_templates[] = {
 	"admin_reauth.tpl",
 };
 
-/* Reads the first line of path into sodium_malloc()ed memory. */
-static char *
-read_passphrase(const char *path, size_t *len)
-{
-	char	*p;
-	ssize_t	 n;
-	int	 fd;
-
-	if ((p = sodium_malloc(1025)) == NULL)
-		return NULL;
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1 ||
-	    (n = read(fd, p, 1024)) <= 0) {
-		LOG_ERR("%s: cannot read the passphrase", path);
-		if (fd != -1)
-			close(fd);
-		sodium_free(p);
-		return NULL;
-	}
-	close(fd);
-	p[n] = '\0';
-	p[strcspn(p, "\r\n")] = '\0';
-	*len = strlen(p);
-	return p;
-}
-
 static int
 load_keys(struct admin_app *a)
 {
@@ -70,8 +45,8 @@ load_keys(struct admin_app *a)
 		LOG_INFO("sealed mode: no secret key held");
 		return 0;
 	}
-	if ((pass = read_passphrase(a->cfg->passphrase_file, &passlen)) ==
-	    NULL)
+	if ((pass = seal_passphrase_load(a->cfg->passphrase_file,
+	    &passlen)) == NULL)
 		return -1;
 	rc = keyring_load(a->cfg->key_dir, pass, passlen, &a->keys);
 	sodium_free(pass);

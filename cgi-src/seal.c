@@ -400,3 +400,33 @@ seal_open_strerror(enum open_result r)
 	}
 	abort();
 }
+
+char *
+seal_passphrase_load(const char *path, size_t *len)
+{
+	char	*p;
+	ssize_t	 n;
+	int	 fd;
+
+	if ((p = sodium_malloc(SEAL_PASS_MAX + 1)) == NULL)
+		return NULL;
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1 ||
+	    (n = read(fd, p, SEAL_PASS_MAX)) <= 0) {
+		LOG_ERR("%s: cannot read the passphrase", path);
+		if (fd != -1)
+			close(fd);
+		sodium_free(p);
+		return NULL;
+	}
+	close(fd);
+	p[n] = '\0';
+	p[strcspn(p, "\r\n")] = '\0';
+	*len = strlen(p);
+	if (*len < SEAL_PASS_MIN) {
+		LOG_ERR("%s: the passphrase must be %d characters or more",
+		    path, SEAL_PASS_MIN);
+		sodium_free(p);
+		return NULL;
+	}
+	return p;
+}

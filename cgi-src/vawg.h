@@ -175,6 +175,11 @@ int	 seal_keygen(const char *pub_path, const char *sec_path,
 int	 seal_secret_load(const char *sec_path, const char *pass,
 	    size_t passlen, struct seal_secret *out);
 void	 seal_secret_free(struct seal_secret *);	/* wipes; NULL-safe */
+/* The first line of path, in sodium_malloc()ed memory (sodium_free it);
+ * NULL (logged) if unreadable or shorter than SEAL_PASS_MIN. */
+char	*seal_passphrase_load(const char *path, size_t *len);
+#define SEAL_PASS_MIN	12
+#define SEAL_PASS_MAX	1024
 
 /*
  * Seals plain[0..len) for the row identified by idem and form into out:

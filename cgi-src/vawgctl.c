@@ -27,7 +27,6 @@
 #include "vawg.h"
 #include "ctl.h"
 
-#define PASS_MAX	1024
 
 static void
 usage(void)
@@ -68,35 +67,11 @@ usage(void)
 char *
 ctl_passphrase(const char *path, size_t *len)
 {
-	char	*p;
-	ssize_t	 n;
-	int	 fd;
-
 	if (path == NULL) {
 		fputs("vawgctl: --passphrase-file is required\n", stderr);
 		return NULL;
 	}
-	if ((p = sodium_malloc(PASS_MAX + 1)) == NULL)
-		return NULL;
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1 ||
-	    (n = read(fd, p, PASS_MAX)) <= 0) {
-		fprintf(stderr, "vawgctl: %s: cannot read passphrase\n", path);
-		if (fd != -1)
-			close(fd);
-		sodium_free(p);
-		return NULL;
-	}
-	close(fd);
-	p[n] = '\0';
-	p[strcspn(p, "\r\n")] = '\0';
-	*len = strlen(p);
-	if (*len < 12) {
-		fputs("vawgctl: the passphrase must be 12 characters or more\n",
-		    stderr);
-		sodium_free(p);
-		return NULL;
-	}
-	return p;
+	return seal_passphrase_load(path, len);
 }
 
 static int
