@@ -124,6 +124,12 @@ chaos: build
 soak: build
 	CHAOS_SECONDS=$(SOAK_SECONDS) python3 tests/chaos/chaos.py --bin $(BUILD)
 
+# The benchmark (bench/run.sh, issue 6): a stack of its own on a free port,
+# wrk and pgbench over loopback, about six minutes; prints a table and the
+# ratios, writes bench/results/latest.txt.
+bench: build
+	bash bench/run.sh
+
 # The unit tests, then the core integration tests with both pools under
 # memcheck: 0 errors and 0 bytes definitely lost, or it fails.
 valgrind: build unit-bin
