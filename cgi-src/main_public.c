@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <sodium.h>
@@ -62,8 +63,10 @@ load_forms(struct app *app, int patient)
 	for (tries = 0; tries < (patient ? 60 : 1) && !pool_stopping();
 	    tries++) {
 		if (store_load_forms(app->cfg->conninfo, &fresh) == 0) {
+			page_form_cache_free(app);
 			formset_free(&app->forms);
 			app->forms = fresh;
+			page_form_cache_build(app, (int64_t)time(NULL));
 			LOG_INFO("%zu forms loaded", app->forms.n);
 			return 0;
 		}
@@ -163,6 +166,7 @@ main(void)
 		    strerror(errno));
 	LOG_INFO("listening on %s", cfg.socket_path);
 	pool_run(&p);
+	page_form_cache_free(&app);
 	formset_free(&app.forms);
 	sodium_free(app.token_key);
 	unlink(cfg.socket_path);

@@ -395,11 +395,96 @@ out:
 	sodium_memzero(&tok, sizeof(tok));
 }
 
+/* Stands where the token goes; base64url-safe, so no escaping touches it. */
+#define TOKEN_PLACEHOLDER	"VAWG-TOKEN-PLACEHOLDER-7f3a9c"
+
+void
+page_form_cache_free(struct app *app)
+{
+	size_t	 i;
+
+	if (app->cache == NULL)
+		return;
+	for (i = 0; i < app->forms.n; i++) {
+		buf_free(&app->cache[i].head);
+		buf_free(&app->cache[i].tail);
+	}
+	free(app->cache);
+	app->cache = NULL;
+}
+
+void
+page_form_cache_build(struct app *app, int64_t now)
+{
+	struct req	 r;
+	struct resp	 s;
+	const char	*at;
+	size_t		 i;
+
+	page_form_cache_free(app);
+	if ((app->cache = calloc(app->forms.n + 1, sizeof(*app->cache))) ==
+	    NULL)
+		return;
+	memset(&r, 0, sizeof(r));
+	r.now = now;
+	for (i = 0; i < app->forms.n; i++) {
+		struct page_cache *c = &app->cache[i];
+		const struct form *f = &app->forms.forms[i];
+
+		memset(&s, 0, sizeof(s));
+		c->open = form_is_open(f, now);
+		render_form(app, &r, &s, f, NULL, 0, NULL, TOKEN_PLACEHOLDER,
+		    200);
+		at = s.body.data ? strstr(s.body.data, TOKEN_PLACEHOLDER) : NULL;
+		if (s.status == 200 && (at != NULL) == c->open &&
+		    (at == NULL || strstr(at + 1, TOKEN_PLACEHOLDER) == NULL)) {
+			size_t n = at ? (size_t)(at - s.body.data) : s.body.len;
+
+			c->valid = buf_append(&c->head, s.body.data, n) == 0 &&
+			    (at == NULL || buf_puts(&c->tail, at +
+			    strlen(TOKEN_PLACEHOLDER)) == 0);
+		}
+		if (!c->valid)
+			LOG_WARN("form %s: page not cached", f->name);
+		http_resp_free(&s);
+	}
+}
+
+/* Serves the cached empty page with a fresh token.  0 / -1 (no cache). */
+static int
+cached_form(struct app *app, struct req *r, struct resp *s,
+    const struct form *f)
+{
+	struct page_cache	*c;
+	char			 token[TOKEN_TEXT_MAX];
+	int			 open = form_is_open(f, r->now);
+
+	if (app->cache == NULL)
+		return -1;
+	c = &app->cache[f - app->forms.forms];
+	/* Opened or closed since it was rendered: render afresh. */
+	if (!c->valid || c->open != open)
+		return -1;
+	if (open && token_mint(app->token_key, f->id, r->now, token,
+	    sizeof(token)) == -1)
+		return -1;
+	if (buf_append(&s->body, c->head.data, c->head.len) == -1 ||
+	    (open && (buf_puts(&s->body, token) == -1 ||
+	    buf_append(&s->body, c->tail.data, c->tail.len) == -1))) {
+		buf_reset(&s->body);
+		return -1;
+	}
+	s->status = 200;
+	return 0;
+}
+
 void
 page_form(struct app *app, struct req *r, struct resp *s,
     const struct form *f)
 {
 	if (r->method != METHOD_POST) {
+		if (cached_form(app, r, s, f) == 0)
+			return;
 		render_form(app, r, s, f, NULL, 0, NULL, NULL, 200);
 		return;
 	}

@@ -79,7 +79,9 @@ pool_listen(const char *path)
 		return -1;
 	}
 	unlink(path);
-	if ((sock = FCGX_OpenSocket(path, 128)) < 0) {
+	/* A deep queue: nginx meets "try again" only when every worker is busy
+	 * and a thousand connections wait, not at the first burst. */
+	if ((sock = FCGX_OpenSocket(path, 1024)) < 0) {
 		LOG_ERR("cannot listen on %s", path);
 		return -1;
 	}

@@ -501,9 +501,22 @@ int	 config_load(struct config *);	/* 0 / -1 with a message */
 /* ---- app.c and page_*.c: the public routes ---- */
 
 /* What every public page needs; built at start, read-only afterwards. */
+/*
+ * An empty form page is the same for everyone but its token: it is
+ * rendered once per form when the definitions load, split where the token
+ * goes, and each GET only mints a token between the two halves.
+ */
+struct page_cache {
+	int		 valid;
+	int		 open;		/* rendered while the form was open */
+	struct buf	 head;		/* the page up to the token */
+	struct buf	 tail;		/* and after it; "" if closed */
+};
+
 struct app {
 	const struct config	*cfg;
 	struct formset		 forms;
+	struct page_cache	*cache;		/* one per form, or NULL */
 	struct seal_pub		 pub;
 	unsigned char		*token_key;	/* sodium_malloc()ed */
 	struct store		*store;		/* per worker */
@@ -532,6 +545,10 @@ int	 page_paragraphs(struct view_dict *d, const char *section,
 void	 page_index(struct app *, struct req *, struct resp *);
 void	 page_form(struct app *, struct req *, struct resp *,
 	    const struct form *);
+/* Renders every form's empty page into app->cache (after each load of the
+ * definitions); a form whose page fails is simply rendered per request. */
+void	 page_form_cache_build(struct app *, int64_t now);
+void	 page_form_cache_free(struct app *);
 void	 page_health(struct app *, struct req *, struct resp *);
 void	 page_exit(struct app *, struct req *, struct resp *);
 void	 page_safety(struct app *, struct req *, struct resp *);
