@@ -1,14 +1,14 @@
 {{%AUTOESCAPE context="HTML"}}
 {{! Admin dashboard.  USERNAME, CSRF, MODE, KEY_ID, FINGERPRINT, KEYRING; FORM (NAME, TITLE, TOTAL, TODAY, DAY: DATE COUNT, QUESTION: LABEL, CHOICE: LABEL COUNT); FORM_OPTION (NAME, TITLE); FROM, TO; EXPORT (WHEN, ACTOR, FORM, FROM, TO, ROWS). }}
 <div class="admin-bar">
-<p>Signed in as <strong>{{USERNAME}}</strong></p>
-<form method="post" action="/admin/logout">
+<p class="admin-bar-user">Signed in as <strong>{{USERNAME}}</strong></p>
+<form method="post" action="/admin/logout" class="admin-bar-form">
 <input type="hidden" name="_csrf" value="{{CSRF}}">
 <button type="submit" class="button button-secondary">Sign out</button>
 </form>
 </div>
 <h1>Responses and referrals</h1>
-<p>Counts below come from the answers stored in plain. Nothing on this page is decrypted.</p>
+<p class="lead">Counts below come from the answers stored in plain. Nothing on this page is decrypted.</p>
 
 <h2>Download answers</h2>
 <form method="get" action="/admin/export" class="export-form">
@@ -29,8 +29,8 @@
 <label class="label" for="f-to">To</label>
 <input class="input input-date" type="date" id="f-to" name="to" value="{{TO}}">
 </div>
-<button type="submit" class="button">Download CSV</button>
-<p class="hint">Every download is recorded: who, when, which form and dates, and how many rows.</p>
+<p class="hint" id="export-hint">Every download is recorded: who, when, which form and dates, and how many rows.</p>
+<button type="submit" class="button" aria-describedby="export-hint">Download CSV</button>
 </form>
 
 {{#FORM}}
@@ -40,8 +40,8 @@
 <div><dt>Total</dt><dd>{{TOTAL}}</dd></div>
 <div><dt>Today</dt><dd>{{TODAY}}</dd></div>
 </dl>
-<details>
-<summary>Per day, last 30 days</summary>
+<details class="details">
+<summary class="details-summary">Per day, last 30 days</summary>
 <table class="table">
 <caption class="visually-hidden">Responses per day for {{TITLE}}</caption>
 <thead><tr><th scope="col">Date</th><th scope="col">Responses</th></tr></thead>
@@ -66,8 +66,9 @@
 </section>
 {{/FORM}}
 
-<h2>Recent downloads</h2>
-<table class="table">
+<h2 id="recent-downloads">Recent downloads</h2>
+<div class="table-scroll" id="recent-downloads-scroll" role="region" aria-labelledby="recent-downloads" tabindex="0">
+<table class="table table-wide" aria-labelledby="recent-downloads">
 <thead><tr><th scope="col">When</th><th scope="col">Who</th><th scope="col">Form</th><th scope="col">From</th><th scope="col">To</th><th scope="col">Rows</th></tr></thead>
 <tbody>
 {{#EXPORT}}
@@ -75,6 +76,7 @@
 {{/EXPORT}}
 </tbody>
 </table>
+</div>
 
 <h2>Keys</h2>
 <p>{{MODE}}</p>

@@ -1,14 +1,14 @@
 {{%AUTOESCAPE context="HTML"}}
 {{! Admin sign-in: TOKEN (signed form token), USERNAME (kept after a failed try), ERROR section with MESSAGE. }}
-<h1>Sign in</h1>
 {{#ERROR}}
 <div class="error-summary" id="error-summary" role="alert" tabindex="-1" aria-labelledby="error-summary-title" autofocus>
-<h2 id="error-summary-title">There is a problem</h2>
-<p>{{MESSAGE}}</p>
+<h2 class="error-summary-title" id="error-summary-title">There is a problem</h2>
+<p class="form-error-message">{{MESSAGE}}</p>
 </div>
 {{/ERROR}}
+<h1>Sign in</h1>
 <p>For staff who analyse responses and pass referrals on. You need your password and the 6-digit code from your authenticator app.</p>
-<form method="post" action="/admin/login" novalidate>
+<form method="post" action="/admin/login" class="admin-form" novalidate>
 <input type="hidden" name="_token" value="{{TOKEN}}">
 <div class="field">
 <label class="label" for="f-username">Username</label>

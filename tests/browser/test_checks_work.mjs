@@ -5,11 +5,11 @@
 // A check that cannot fail proves nothing.
 
 const mine = (e) => e.where === SELFTEST;
-import { withBrowser, NARROW, setView, monitor, SELFTEST } from './lib/browser.mjs';
+import { withBrowser, NARROW, WIDE, setView, monitor, SELFTEST } from './lib/browser.mjs';
 import { sleep } from './lib/stack.mjs';
 import { goto } from './lib/journey.mjs';
 import { labelProblems } from './checks/labels.mjs';
-import { reflowProblems } from './checks/reflow.mjs';
+import { reflowProblems, wideFitProblems } from './checks/reflow.mjs';
 import { tabWalk, focusVisibleProblems, focusHiddenProblems } from './checks/focus.mjs';
 import { axeViolations } from './checks/axe.mjs';
 
@@ -42,6 +42,27 @@ export const tests = [{
 			await setView(page, NARROW);
 			await page.evaluate(() => document.querySelector('h1').style.setProperty('width', '400px'));
 			if (!(await reflowProblems(page)).length) missed.push('reflow missed a 400px heading at 320px');
+			// A table 400px wide in a box that scrolls sideways but that a
+			// keyboard cannot reach and that has no name.
+			await page.evaluate(() => {
+				const box = document.createElement('div');
+				box.style.setProperty('overflow-x', 'auto');
+				const wide = document.createElement('div');
+				wide.style.setProperty('width', '400px');
+				wide.textContent = 'wide';
+				box.append(wide);
+				document.querySelector('h1').style.removeProperty('width');
+				document.querySelector('main').prepend(box);
+				box.id = 'selftest-scroll';
+			});
+			const boxProblems = (await reflowProblems(page)).filter((p) => p.includes('selftest-scroll'));
+			if (!boxProblems.some((p) => p.includes('keyboard')) || !boxProblems.some((p) => p.includes('no name')))
+				missed.push(`reflow missed an unreachable, unnamed scroll box (${boxProblems.join('; ') || 'nothing'})`);
+			// The same box at full width: columns hidden to the side.
+			await setView(page, WIDE);
+			await page.evaluate(() => document.querySelector('#selftest-scroll > div').style.setProperty('width', '2000px'));
+			if (!(await wideFitProblems(page)).length) missed.push('fit missed a box scrolling sideways at full width');
+			await setView(page, NARROW);
 			// Text too pale to read.
 			await page.evaluate(() => document.querySelector('main p').style.setProperty('color', '#eeeeee'));
 			if (!(await axeViolations(page)).some((v) => v.startsWith('color-contrast'))) missed.push('axe missed pale text');

@@ -1,5 +1,6 @@
 // The README's screenshots, docs/screenshots/*.png: the first screen of a
-// few pages, as a person sees them.  Taken only when asked
+// few pages, as a person sees them (the admin dashboard's with a signed-in
+// administrator of its own, lib/admin.mjs).  Taken only when asked
 // (VAWG_UPDATE_DOC_SCREENSHOTS=1), so an ordinary run leaves the committed
 // files alone; every run saves full pages under tests/artifacts/ anyway.
 import { mkdirSync } from 'node:fs';
@@ -16,6 +17,9 @@ const SHOTS = [
 	{ file: 'referral-errors.png', state: 'referral-errors' },
 	{ file: 'referral-confirmation.png', state: 'referral-confirmation' },
 	{ file: 'referral-phone.png', state: 'referral-empty', ...PHONE },
+	// Wide, and tall enough to show the first form's counts under the
+	// download form.
+	{ file: 'admin-dashboard.png', state: 'admin-dashboard', viewport: { width: 1280, height: 1200 } },
 ];
 
 export const tests = process.env.VAWG_UPDATE_DOC_SCREENSHOTS === '1' ? [{

@@ -55,13 +55,23 @@ export async function tabWalk(page) {
 	});
 	const stops = [];
 	const seen = new Set();
+	let last = null;
 	try {
 		for (let i = 0; i < MAX_STOPS; i++) {
 			await page.keyboard.press('Tab');
+			// A date input takes Tab once per part (day, month, year)
+			// while staying the focused element: one stop, not a wrap.
+			// It is not probed again, because the probe's blur and
+			// focus would put its caret back on the first part.
+			if (last !== null && await page.evaluate((k) => {
+				const a = document.activeElement;
+				return a && a !== document.body && [...document.querySelectorAll('*')].indexOf(a) === k;
+			}, last)) continue;
 			const p = await probe(page);
 			if (!p) { if (stops.length) break; continue; }	// past the last stop
 			if (seen.has(p.key)) break;			// wrapped round
 			seen.add(p.key);
+			last = p.key;
 			stops.push(p);
 		}
 	} finally {

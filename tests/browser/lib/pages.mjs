@@ -1,15 +1,16 @@
 // Every page in every state that the checks visit, and the checks run on
-// each.  A new page (the admin pages of issue 3, for example) is one entry
-// in STATES: a name, how to open it and, if it has one, the id of the
-// element that must hold the focus once it has loaded.
+// each.  A new page is one entry in STATES: a name, how to open it and, if
+// it has one, the id of the element that must hold the focus once it has
+// loaded.  The admin pages (issue 3) are entries like any other.
 import { goto, submitMistakes, submitValid } from './journey.mjs';
 import { NARROW, WIDE, ZOOM200, setView } from './browser.mjs';
 import { axeViolations } from '../checks/axe.mjs';
 import { labelProblems } from '../checks/labels.mjs';
-import { reflowProblems } from '../checks/reflow.mjs';
+import { reflowProblems, wideFitProblems } from '../checks/reflow.mjs';
 import { tabWalk, focusVisibleProblems, focusHiddenProblems } from '../checks/focus.mjs';
 import { screenshot } from '../checks/screenshot.mjs';
 import { form, noticeOptions } from './forms.mjs';
+import { loginMistake, dashboardWithData, dashboardPerDay, reauthPage, reauthMistake } from './admin.mjs';
 
 // Choose every option that carries a notice, so the confirmation shows them.
 const withNotices = (name) => (f) => noticeOptions(form(name)).find((n) => n.field.name === f.name)?.option.value;
@@ -30,13 +31,21 @@ export const STATES = [
 	// Visited by test_closed.mjs while the consultation is closed.
 	{ name: 'consultation-closed', when: 'closed', open: (p) => goto(p, '/consultation') },
 	{ name: 'home-closed', when: 'closed', open: (p) => goto(p, '/') },
-	// Admin pages (issue 3) go here, e.g.
-	// { name: 'admin-dashboard', open: (p) => adminSignIn(p).then(() => goto(p, '/admin/')) },
+	// The admin pages (lib/admin.mjs).  Each browser signs in once, as an
+	// administrator of its own, the first time it needs the dashboard.
+	{ name: 'admin-login-empty', open: (p) => goto(p, '/admin/login') },
+	{ name: 'admin-login-errors', focus: 'error-summary', open: (p) => loginMistake(p) },
+	// At least one response to each form and one download in the log.
+	{ name: 'admin-dashboard', open: (p) => dashboardWithData(p) },
+	{ name: 'admin-dashboard-per-day', open: (p) => dashboardPerDay(p) },
+	// An export asked for long after signing in: the password again.
+	{ name: 'admin-reauth', open: (p) => reauthPage(p) },
+	{ name: 'admin-reauth-errors', focus: 'error-summary', open: (p) => reauthMistake(p) },
 ];
 
 // How each view is checked.  200% zoom: see ZOOM200 in browser.mjs.
 export const VIEWS = [
-	{ name: 'wide', browser: 'main', size: WIDE, checks: ['screenshot', 'axe', 'labels', 'focus'] },
+	{ name: 'wide', browser: 'main', size: WIDE, checks: ['screenshot', 'axe', 'labels', 'fit', 'focus'] },
 	{ name: 'narrow', browser: 'main', size: NARROW, checks: ['screenshot', 'axe', 'labels', 'reflow', 'focus'] },
 	{ name: 'zoom200', browser: 'zoom', size: ZOOM200, checks: ['screenshot', 'axe', 'reflow', 'focus'] },
 ];
@@ -77,6 +86,8 @@ async function checkView(page, stateName, view) {
 			add('labels', await labelProblems(page));
 		} else if (check === 'reflow') {
 			add('reflow', await reflowProblems(page));
+		} else if (check === 'fit') {
+			add('fit', await wideFitProblems(page));
 		} else if (check === 'focus') {
 			const stops = await tabWalk(page);
 			tally.focusStops += stops.length;
