@@ -2,6 +2,7 @@
 """HTTP helpers for the integration tests: well-formed requests through
 http.client, and raw HTTP/1.1 over a socket for malformed ones (lying
 Content-Length, chunked bodies, invalid bytes, other source addresses).
+Every request carries a forged X-Forwarded-For (FAKE_XFF).
 
 Every call has a timeout and goes to 127.0.0.1 only.  Every response is
 passed to an optional observer, so the suite can count 5xx answers and
@@ -15,6 +16,67 @@ import time
 HOST = '127.0.0.1'
 FORM_CT = 'application/x-www-form-urlencoded'
 MAX_RAW_BYTES = 8 * 1024 * 1024
+
+# A forged client address (issue 4, item 4): every request the suite sends
+# carries X-Forwarded-For with this documentation address (RFC 5737,
+# TEST-NET-3).  It is only a header value and never leaves the machine;
+# test_leaks.py checks that it is written nowhere.
+FAKE_XFF = '203.0.113.77'
+XFF = 'X-Forwarded-For'
+
+# What the suite sent, for test_leaks.py: requests and POSTs in all, how
+# many carried the forged header, and the bodies of any POST that did not
+# (so a canary posted without it can be found).
+SENT = {'requests': 0, 'with_xff': 0, 'posts': 0, 'posts_with_xff': 0,
+        'posts_without_xff': []}
+
+
+def _has_xff(names):
+    return any(n.strip().lower() == XFF.lower() for n in names)
+
+
+def note_sent(method, has_xff, body=b''):
+    """Count one request sent (also for requests sent on a socket of the
+    test's own, as test_hostile's slow ones are)."""
+    SENT['requests'] += 1
+    SENT['with_xff'] += bool(has_xff)
+    if method.upper() == 'POST':
+        SENT['posts'] += 1
+        if has_xff:
+            SENT['posts_with_xff'] += 1
+        else:
+            SENT['posts_without_xff'].append(bytes(body or b''))
+
+
+def raw_has_xff(data):
+    """Whether raw request bytes carry X-Forwarded-For in their header
+    block, and the body after it."""
+    head, sep, body = data.partition(b'\r\n\r\n')
+    lines = head.split(b'\r\n')[1:]
+    names = [ln.split(b':', 1)[0].decode('latin-1') for ln in lines
+             if b':' in ln]
+    return _has_xff(names), body if sep else b''
+
+
+def xff_in(data):
+    """Whether data (bytes) holds the forged address, as text or as the
+    hex of that text (how bytea and some dumps write it)."""
+    forms = (FAKE_XFF.encode('ascii'),
+             FAKE_XFF.encode('ascii').hex().encode('ascii'))
+    low = data.lower()
+    return any(f in data or f in low for f in forms)
+
+
+def with_xff(data):
+    """Raw request bytes with the forged X-Forwarded-For added after the
+    request line, unless they carry one already or have no request line
+    ending in CRLF.  Nothing else changes: not the framing, not the body."""
+    has, _ = raw_has_xff(data)
+    line, sep, rest = data.partition(b'\r\n')
+    if has or not sep or not line:
+        return data
+    return line + sep + ('%s: %s\r\n' % (XFF, FAKE_XFF)).encode('latin-1') + \
+        rest
 
 
 class Response:
@@ -127,11 +189,15 @@ class Client:
         """A well-formed request through http.client (no redirects
         followed).  body is bytes or None."""
         src = (source, 0) if source else None
+        h = dict(headers or {})
+        if not _has_xff(h):
+            h[XFF] = FAKE_XFF
+        note_sent(method, True, body)
         t0 = time.monotonic()
         conn = http.client.HTTPConnection(HOST, self.port, timeout=timeout,
             source_address=src)
         try:
-            conn.request(method, path, body=body, headers=headers or {})
+            conn.request(method, path, body=body, headers=h)
             r = conn.getresponse()
             data = r.read()
             resp = Response(r.status, r.reason, r.getheaders(), data,
@@ -160,6 +226,9 @@ class Client:
         nor closes in time."""
         deadline = time.monotonic() + timeout
         src = (source, 0) if source else None
+        data = with_xff(data)
+        has, body = raw_has_xff(data)
+        note_sent(data.split(b' ', 1)[0].decode('latin-1'), has, body)
         t0 = time.monotonic()
         sock = socket.create_connection((HOST, self.port), timeout=timeout,
             source_address=src)
@@ -201,11 +270,14 @@ class Client:
 
 def raw_request(method, path, port, headers=(), body=b'',
     content_length=True):
-    """Build raw request bytes with Host and Connection: close.  headers is
-    a list of (name, value); Content-Length is added from the body unless
-    content_length is False (then give your own, or none)."""
+    """Build raw request bytes with Host, Connection: close and the forged
+    X-Forwarded-For (unless headers has one).  headers is a list of (name,
+    value); Content-Length is added from the body unless content_length is
+    False (then give your own, or none)."""
     lines = ['%s %s HTTP/1.1' % (method, path), 'Host: %s:%d' % (HOST, port),
         'Connection: close']
+    if not _has_xff(k for k, _ in headers):
+        lines.append('%s: %s' % (XFF, FAKE_XFF))
     for k, v in headers:
         lines.append('%s: %s' % (k, v))
     if content_length:

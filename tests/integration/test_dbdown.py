@@ -14,6 +14,7 @@ import stat
 import time
 
 import html_checks
+import http_client
 import rows
 
 DOWN_WAIT = 10
@@ -128,6 +129,7 @@ def test_database_down_post_spooled_then_stored(ctx):
                 'expected the same reference %s, got %s'
                 % (shown[tok], html_checks.describe(again)))
         recs = _records(ctx)
+        xff_hits = 0
         assert len(recs) == len(sent), (
             '%d posts confirmed while the database is down (one twice): %d '
             'files in the spool, expected %d'
@@ -137,10 +139,18 @@ def test_database_down_post_spooled_then_stored(ctx):
             assert mode == 0o600, ('spool file %s has mode %o, expected 600'
                                    % (os.path.basename(path), mode))
             with open(path, 'rb') as f:
-                hits = rows.canaries_in(f.read(), ctx.canaries)
+                data = f.read()
+            hits = rows.canaries_in(data, ctx.canaries)
             assert not hits, ('spool file %s holds sensitive answers in '
                               'clear: %s' % (os.path.basename(path), hits))
+            if http_client.xff_in(data):
+                xff_hits += 1
         ctx.figure('spool_files_while_down', len(recs))
+        # Every post carried a forged X-Forwarded-For (http_client):
+        # a spool record must not keep it.
+        ctx.figure('xff_hits_spool_while_down', xff_hits)
+        assert xff_hits == 0, ('%d spool files hold the forged address %s'
+                               % (xff_hits, http_client.FAKE_XFF))
         h = ctx.http.get('/healthz')
         assert _spool_line(h) == 'spool: %d' % len(sent), (
             '/healthz while %d posts wait in the spool: expected a line '

@@ -50,8 +50,8 @@ from urllib.parse import quote, quote_plus, unquote_to_bytes
 import html_checks
 import rows
 from context import TOKEN_WAIT
-from http_client import FORM_CT, chunked, dechunk, parse_response, \
-    raw_request
+from http_client import FORM_CT, chunked, dechunk, note_sent, \
+    parse_response, raw_has_xff, raw_request, with_xff
 
 MIN_SENT = 1000
 SEND_BUDGET = 75            # seconds for the main loop; the module < 90 s
@@ -1011,6 +1011,9 @@ def _slow(ctx, tally, b, slow_cases):
                 ('127.0.0.1', port), timeout=STALL_WAIT + 10,
                 source_address=(SOURCES[0], 0))
             try:
+                whole = b''.join(pieces)
+                has_xff, body = raw_has_xff(whole)
+                note_sent('POST', has_xff, body)
                 for i, p in enumerate(pieces):
                     if i:
                         time.sleep(pause)
@@ -1077,7 +1080,7 @@ def _slow_cases(b):
             return [x + b'\r\n' for x in lines[:-1]] + [lines[-1]]
         if how == 'stall':
             return [req[:-5]]
-        return [req.split(b'\r\n')[0] + b'\r\nHost: x\r\n']
+        return [with_xff(req.split(b'\r\n')[0] + b'\r\nHost: x\r\n')]
 
     for case, how, _ in out:
         case.base = b.base(case.form)
