@@ -205,8 +205,10 @@ http_stream(const char *p, size_t n, void *arg)
 
 	if (r->method == METHOD_HEAD || n == 0)
 		return 0;
+	/* libfcgi's stream buffer sends a record whenever it fills, so
+	 * memory stays flat without a write per row. */
 	if (FCGX_PutStr(p, (int)n, r->fcgx->out) != (int)n ||
-	    FCGX_FFlush(r->fcgx->out) != 0)
+	    FCGX_GetError(r->fcgx->out) != 0)
 		return -1;	/* the client went away */
 	return 0;
 }
