@@ -49,6 +49,9 @@ HTTP_TIMEOUT = 60
 PSQL_TIMEOUT = 600
 QUIET_WAIT = int(os.environ.get('BENCH_QUIET_WAIT', '10'))
 QUIET_BUSY_PCT = 15.0
+GET_RETRIES = int(os.environ.get('BENCH_RETRIES', '2'))
+CHECKPOINT_FIRST = os.environ.get('BENCH_CHECKPOINT', '1') != '0'
+DISTURBED_PCT = 10
 
 STATIC_PATH = '/bench-static/consultation.html'
 BARE_PATH = '/bench-bare/consultation'
@@ -381,8 +384,13 @@ def cmd_static_setup(args):
 
     sock = os.path.join(VAR, 'bench-bare.sock')
     log = open(os.path.join(VAR, 'log', 'bench-bare.log'), 'ab')
-    p = subprocess.Popen([bare_bin, sock, path, os.environ.get(
-        'VAWG_WORKERS', '4'), 'vawgweb'], stdin=subprocess.DEVNULL,
+    ver, plain, slen = psql("SELECT version_id, plain::text, length(sealed) "
+                            "FROM public.bench_sample").split('|')
+    p = subprocess.Popen([
+        bare_bin, sock, path, os.environ.get('VAWG_WORKERS', '4'), 'vawgweb',
+        'host=%s dbname=vawg user=vawg_public' % os.path.join(VAR, 'run'),
+        os.path.join(VAR, 'keys', 'service.pub'), ver, plain, slen,
+        os.path.join(d, 'confirm.html')], stdin=subprocess.DEVNULL,
         stdout=log, stderr=log, start_new_session=True)
     with open(os.path.join(VAR, 'bench-bare.pid'), 'w') as f:
         f.write('%d\n' % p.pid)
@@ -520,6 +528,14 @@ def cmd_answers(args):
     if st != 200:
         die('a valid POST /%s answered %d: %s' % (
             form, st, page.decode(errors='replace')[:300]))
+    # The bare responder answers its posts with this page.
+    d = os.path.join(VAR, 'bench-static')
+    os.makedirs(d, exist_ok=True)
+    os.chmod(d, 0o755)
+    with open(os.path.join(d, 'confirm.html'), 'wb') as f:
+        f.write(page)
+    os.chmod(os.path.join(d, 'confirm.html'), 0o644)
+    fig('page.confirmation_bytes', len(page))
     row = psql("SELECT length(sealed), length(plain::text) FROM "
                "vawg.submission ORDER BY id DESC LIMIT 1").split('|')
     fig('post.sealed_bytes', row[0])
@@ -561,6 +577,12 @@ def rows_now():
     c, m = psql("SELECT count(*), coalesce(max(id), 0) FROM "
                 "vawg.submission").split('|')
     return int(c), int(m)
+
+
+def wal_now():
+    """(records, full-page images, bytes) of WAL written so far."""
+    return tuple(int(x) for x in psql(
+        'SELECT wal_records, wal_fpi, wal_bytes FROM pg_stat_wal').split('|'))
 
 
 def access_log_size():
@@ -638,17 +660,24 @@ def drop_used_tokens(name, used):
             f.write('\n'.join(toks[n:]) + '\n')
 
 
-def wrk_once(name, path, conns, secs, post=None):
+def wrk_once(name, path, conns, secs, post=None, delay_ms=0):
     """One wrk run with the CPU window around it; post is (token set, body
-    file) for bench/post.lua.  Returns what it measured."""
-    env = dict(os.environ)
+    file) for bench/post.lua, delay_ms its pause before each request.
+    Returns what it measured."""
+    env = dict(os.environ, BENCH_DELAY_MS=str(delay_ms))
     script = os.path.join(BENCH, 'report.lua')
     if post:
         script = os.path.join(BENCH, 'post.lua')
-        env['BENCH_TOKENS'] = os.path.join(RUN, post[0])
+        env['BENCH_TOKENS'] = os.path.join(RUN, post[0]) if post[0] else ''
         env['BENCH_BODY'] = os.path.join(RUN, post[1])
         rows0, maxid0 = rows_now()
         log0 = access_log_size()
+        # Every run that writes starts right after a checkpoint, so each
+        # pays the same full-page images in the WAL (BENCH_CHECKPOINT=0:
+        # wherever the checkpoint cycle happens to be).
+        if CHECKPOINT_FIRST:
+            psql('CHECKPOINT')
+        wal0 = wal_now()
     argv = ['wrk', '-t2', '-c%d' % conns, '-d%ds' % secs, '--timeout', '5s',
             '-s', script, 'http://127.0.0.1:%d%s' % (PORT, path)]
     waited, busy = wait_quiet()
@@ -669,6 +698,7 @@ def wrk_once(name, path, conns, secs, post=None):
         time.sleep(1)
         log = access_log_since(log0, 'POST', path)
         m.update({
+            'wal': [b - a for a, b in zip(wal0, wal_now())],
             'rows_before': rows0,
             'rows_stored': int(psql('SELECT count(*) FROM vawg.submission '
                                     'WHERE id > %d' % maxid0)),
@@ -677,8 +707,11 @@ def wrk_once(name, path, conns, secs, post=None):
                                if k not in ('200', '499')),
             'tokens_used': r.get('tokens.used', 0),
             'tokens_reused': r.get('tokens.reused', 0)})
-        drop_used_tokens(post[0], {t: r.get('tokens.used%d' % t, 0)
-                                   for t in range(2)})
+        if post[0]:
+            drop_used_tokens(post[0], {t: r.get('tokens.used%d' % t, 0)
+                                       for t in range(2)})
+        else:
+            m['tokens_used'] = m['tokens_reused'] = 0
     return m
 
 
@@ -703,6 +736,9 @@ def pgbench_once(name, clients, secs):
     shutil.rmtree(logdir, ignore_errors=True)
     os.makedirs(logdir)
     rows0, maxid0 = rows_now()
+    if CHECKPOINT_FIRST:
+        psql('CHECKPOINT')
+    wal0 = wal_now()
     argv = ['pgbench', '-h', os.path.join(VAR, 'run'), '-U', 'vawg_public',
             '-n', '-M', 'prepared', '-c', str(clients),
             '-j', str(min(clients, 2)), '-T', str(secs),
@@ -736,7 +772,9 @@ def pgbench_once(name, clients, secs):
                     lat.append(int(p[2]) / 1000)
     shutil.rmtree(logdir, ignore_errors=True)
     lat.sort()
+    time.sleep(1)       # the backends' WAL statistics reach pg_stat_wal
     return {'kind': 'pgbench', 'conns': clients,
+            'wal': [b - a for a, b in zip(wal0, wal_now())],
             'requests': int(n.group(1)), 'ok': int(n.group(1)),
             'non2xx': int(fail.group(1)) if fail else 0, 'socket_errors': 0,
             'seconds': int(n.group(1)) / float(tps.group(1)),
@@ -794,7 +832,15 @@ def record(name, runs):
         for k, v in m['others'].items():
             others[k] = others.get(k, 0) + v
     fig('%s.other_top' % name, top_others(others))
+    fig('%s.other_busy_pct_rounds' % name, ' '.join(
+        '%.0f' % (100.0 * m['cpu']['other'] / (m['cpu']['wall'] * ncpu))
+        for m in runs))
     fig('%s.quiet_wait_s' % name, sum(m['waited'] for m in runs))
+    if 'wal' in runs[0]:
+        wal = [sum(m['wal'][i] for m in runs) for i in range(3)]
+        fig('%s.wal_records_per_req' % name, wal[0] / n if n else 0.0)
+        fig('%s.wal_fpi_per_req' % name, wal[1] / n if n else 0.0)
+        fig('%s.wal_bytes_per_req' % name, wal[2] / n if n else 0.0)
     if 'rows_stored' in runs[0]:
         fig('%s.rows_before' % name, runs[0]['rows_before'])
         fig('%s.rows_stored' % name, sum(m['rows_stored'] for m in runs))
@@ -830,33 +876,60 @@ def cmd_rounds(args):
     alike.  A SPEC is one of
 
       NAME:get:PATH:CONNS
-      NAME:post:PATH:CONNS:TOKENSET:BODYFILE
+      NAME:post:PATH:CONNS:TOKENSET:BODYFILE[:PACE]
+      NAME:postbare:PATH:CONNS:BODYFILE   (the bare responder: no tokens)
       NAME:pgbench:CLIENTS
+
+    A GET run that other work disturbed (more than DISTURBED_PCT of the
+    machine) is run again, up to GET_RETRIES times, and the least disturbed
+    attempt kept; POST runs are not (they would spend tokens and add rows).
+    PACE, if given, is another measurement's name: the run posts at half
+    the rate that one reached (each connection pausing between requests),
+    for the latency at a given rate instead of at saturation.
 
     rounds ROUNDS SECS SPEC..."""
     rounds, secs = int(args[0]), int(args[1])
     specs = [a.split(':') for a in args[2:]]
     runs = {sp[0]: [] for sp in specs}
+    ncpu = os.cpu_count() or 1
+
+    def other_pct(m):
+        return 100.0 * m['cpu']['other'] / (m['cpu']['wall'] * ncpu)
+
     for r in range(rounds):
         k = r % len(specs)
         for sp in specs[k:] + specs[:k]:
             name, kind = sp[0], sp[1]
             tag = '%s.r%d' % (name, r + 1)
-            if kind == 'get':
-                m = wrk_once(tag, sp[2], int(sp[3]), secs)
-            elif kind == 'post':
-                m = wrk_once(tag, sp[2], int(sp[3]), secs, (sp[4], sp[5]))
-            elif kind == 'pgbench':
-                m = pgbench_once(tag, int(sp[2]), secs)
-            else:
-                die('unknown kind %s' % kind)
-            runs[name].append(m)
-            print('  %s: %.0f req/s, p99 %.1f ms, errors %d, other %.0f%%' % (
-                tag, m['ok'] / m['seconds'], m['p99_ms'],
-                m['non2xx'] + m['socket_errors'],
-                100.0 * m['cpu']['other'] / (m['cpu']['wall'] *
-                                             (os.cpu_count() or 1))),
-                flush=True)
+            tries = 1 + (GET_RETRIES if kind == 'get' else 0)
+            best = None
+            for attempt in range(tries):
+                if kind == 'get':
+                    m = wrk_once(tag, sp[2], int(sp[3]), secs)
+                elif kind == 'post':
+                    delay = 0
+                    if len(sp) > 6:
+                        rate = num(read_figures(os.path.join(
+                            RUN, 'figures.txt')), sp[6] + '.rps') / 2
+                        delay = int(int(sp[3]) * 1000 / max(1, rate))
+                        fig('%s.pace_delay_ms' % name, delay)
+                    m = wrk_once(tag, sp[2], int(sp[3]), secs,
+                                 (sp[4], sp[5]), delay)
+                elif kind == 'postbare':
+                    m = wrk_once(tag, sp[2], int(sp[3]), secs, ('', sp[4]))
+                elif kind == 'pgbench':
+                    m = pgbench_once(tag, int(sp[2]), secs)
+                else:
+                    die('unknown kind %s' % kind)
+                print('  %s: %.0f req/s, p99 %.1f ms, errors %d, other %.0f%%'
+                      % (tag, m['ok'] / m['seconds'], m['p99_ms'],
+                         m['non2xx'] + m['socket_errors'], other_pct(m)),
+                      flush=True)
+                if best is None or other_pct(m) < other_pct(best):
+                    best = m
+                if other_pct(m) <= DISTURBED_PCT:
+                    break
+            runs[name].append(best)
     for sp in specs:
         record(sp[0], runs[sp[0]])
 
@@ -1112,9 +1185,6 @@ TARGETS = (
 )
 
 
-DISTURBED_PCT = 10
-
-
 def num(fg, k, default=0.0):
     try:
         return float(fg[k])
@@ -1135,6 +1205,10 @@ def cmd_report(args):
                              max(1, num(fg, 'static_64.rps')))
     r['post_over_pgbench'] = (num(fg, 'post_0.rps') /
                               max(1, num(fg, 'pgbench.rps')))
+    r['post_over_bare'] = (num(fg, 'post_0.rps') /
+                           max(1, num(fg, 'post_bare.rps')))
+    r['bare_post_over_pgbench'] = (num(fg, 'post_bare.rps') /
+                                   max(1, num(fg, 'pgbench.rps')))
     r['post_1m_over_post_0'] = (num(fg, 'post_1m.rps') /
                                 max(1, num(fg, 'post_0.rps')))
     r['post_1m_over_post_0_p99'] = (num(fg, 'post_1m.p99_ms') /
@@ -1161,6 +1235,9 @@ def cmd_report(args):
         fg.get('run.started', '?'), fg.get('machine.nproc', '?'),
         fg.get('machine.cpu', '?'), fg.get('machine.mem_gib', '?'),
         fg.get('machine.loadavg_1m_before', '?')))
+    w('build: commit %s%s' % (fg.get('run.commit', '?'), (
+        ' + uncommitted changes in ' + fg['run.uncommitted'])
+        if fg.get('run.uncommitted', '').strip() else ''))
     w('stack: %s public workers, nginx (production configuration, no TLS), '
       'min fill %s s, POST rate limit %s burst %s (raised so that nginx\'s '
       'limit is not what is measured)' % (
@@ -1180,7 +1257,9 @@ def cmd_report(args):
             ('get_consultation', 'GET /consultation'),
             ('get_consultation_256', 'GET /consultation'),
             ('get_referral', 'GET /referral'),
+            ('post_bare', 'bare responder POST (seal+row)'),
             ('post_0', 'POST /consultation, 0 rows'),
+            ('post_0_paced', 'POST, paced at half that rate'),
             ('pgbench', 'pgbench vawg.submit()'),
             ('post_1m', 'POST /consultation, 1M rows'))
     for key, label in rows:
@@ -1205,7 +1284,7 @@ def cmd_report(args):
         w('DISTURBED (other > %d%% of the machine): %s' % (
             DISTURBED_PCT, '; '.join(disturbed)))
     w('')
-    for key in ('post_0', 'post_1m'):
+    for key in ('post_bare', 'post_0', 'post_0_paced', 'post_1m'):
         if key + '.rows_stored' in fg:
             w('%s: %s rows stored = %s answered 200 by nginx (%s of them '
               'read by wrk before its stop) + %s cut off at the stop (499: '
@@ -1218,6 +1297,22 @@ def cmd_report(args):
                   fg.get(key + '.tokens_used'),
                   fg.get(key + '.tokens_reused'),
                   fg.get(key + '.rows_match'), fg.get(key + '.rows_before')))
+    w('WAL per request (records, full-page images, bytes; each writing run '
+      'starts after a CHECKPOINT): ' + '; '.join(
+          '%s %.1f, %.2f, %.0f' % (k, num(fg, k + '.wal_records_per_req'),
+                                   num(fg, k + '.wal_fpi_per_req'),
+                                   num(fg, k + '.wal_bytes_per_req'))
+          for k in ('post_0', 'pgbench', 'post_1m')
+          if k + '.wal_bytes_per_req' in fg))
+    if 'post_0.rps' in fg:
+        w('Little\'s law: wrk keeps 64 requests in flight, so the mean '
+          'POST latency is 64 / req/s = %.1f ms at 0 rows; p99 <= 20 ms at '
+          '64 connections needs more than %.0f req/s even with no spread '
+          'at all.  At half the rate (%.0f req/s reached, paced) p50 %.2f '
+          'ms, p99 %.2f ms.' % (
+              64000 / max(1, num(fg, 'post_0.rps')), 64000 / 20,
+              num(fg, 'post_0_paced.rps'), num(fg, 'post_0_paced.p50_ms'),
+              num(fg, 'post_0_paced.p99_ms')))
     w('req/s of each round: ' + '; '.join(
         '%s %s' % (k, fg[k + '.rps_rounds']) for k, _ in rows
         if k + '.rps_rounds' in fg and num(fg, k + '.rounds') > 1))
@@ -1250,11 +1345,13 @@ def cmd_report(args):
           fg.get('load.generated_rows', '?'), fg.get('load.table_mib', '?')))
     w('')
     w('ratios: GET/static %.3f (referral %.3f; bare responder/static %.3f, '
-      'GET/bare %.3f), POST/pgbench %.3f, POST(1M)/POST(0) %.3f (p99 '
-      '%.2f×), export time 100k/10k %.2f' % (
+      'GET/bare %.3f), POST/pgbench %.3f (bare responder POST/pgbench '
+      '%.3f, POST/bare %.3f), POST(1M)/POST(0) %.3f (p99 %.2f×), export '
+      'time 100k/10k %.2f' % (
           r['get_over_static'], r['get_referral_over_static'],
           r['bare_over_static'], r['get_over_bare'],
-          r['post_over_pgbench'], r['post_1m_over_post_0'],
+          r['post_over_pgbench'], r['bare_post_over_pgbench'],
+          r['post_over_bare'], r['post_1m_over_post_0'],
           r['post_1m_over_post_0_p99'], r['export_time_ratio_100k_10k']))
     w('')
     w('%-52s %10s %10s  %s' % ('target', 'measured', 'target', ''))
@@ -1267,6 +1364,13 @@ def cmd_report(args):
                                         'met' if ok else 'MISSED'))
         r['target.' + key] = 'met' if ok else 'missed'
     w('%d of %d targets met' % (met, len(TARGETS)))
+    if 'post_bare.rps' in fg:
+        w('for comparison, the bare responder (no forms logic): %.0f µs of '
+          'worker CPU per POST, %.0f per GET; the pool: %.0f and %.0f' % (
+              num(fg, 'post_bare.cpu_worker_us'),
+              num(fg, 'get_bare.cpu_worker_us'),
+              num(fg, 'post_0.cpu_worker_us'),
+              num(fg, 'get_consultation.cpu_worker_us')))
     text = '\n'.join(lines)
     print(text)
     with open(os.path.join(RUN, 'table.txt'), 'w') as f:

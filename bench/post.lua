@@ -17,9 +17,15 @@ end
 
 function init(args)
 	tokens = {}
-	for line in io.lines(os.getenv("BENCH_TOKENS") .. "." .. id) do
-		if line ~= "" then
-			tokens[#tokens + 1] = line
+	local prefix = os.getenv("BENCH_TOKENS") or ""
+	if prefix == "" then
+		-- The bare responder (bench/bare.c) reads no token.
+		tokens[1] = "bare"
+	else
+		for line in io.lines(prefix .. "." .. id) do
+			if line ~= "" then
+				tokens[#tokens + 1] = line
+			end
 		end
 	end
 	assert(#tokens > 0, "no tokens for thread " .. id)
@@ -28,6 +34,16 @@ function init(args)
 	f:close()
 	headers = { ["Content-Type"] = "application/x-www-form-urlencoded" }
 	used, reused, have = 0, 0, #tokens
+end
+
+-- Paced runs ($BENCH_DELAY_MS > 0): each connection waits that long
+-- before each request, for the latency at a given rate rather than at
+-- saturation.
+local pause = tonumber(os.getenv("BENCH_DELAY_MS") or "0")
+if pause > 0 then
+	function delay()
+		return pause
+	end
 end
 
 function request()

@@ -78,6 +78,10 @@ trap cleanup EXIT
 say "results in $BENCH_RUN"
 $B fig run.started "$(date -u +%Y-%m-%dT%H:%M:%SZ)"
 $B fig run.commit "$(git rev-parse --short HEAD 2>/dev/null || echo unknown)"
+# What is measured is the working tree's build: say if it differs from the
+# commit in anything the service is made of.
+$B fig run.uncommitted "$(git status --porcelain -- cgi-src sql conf templates static 2>/dev/null |
+    awk '{print $2}' | tr '\n' ' ')"
 $B fig run.workers "$VAWG_WORKERS"
 $B fig run.min_fill "$VAWG_MIN_FILL_SECONDS"
 $B fig run.post_rate "$VAWG_POST_RATE"
@@ -99,7 +103,8 @@ BARE=$BENCH_RUN/bare
 CFLAGS="-std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -O2"
 gcc $CFLAGS -Icgi-src bench/mkrows.c build/seal.o build/buf.o build/log.o \
     build/token.o $(pkg-config --libs libsodium) -o "$MKROWS"
-gcc $CFLAGS bench/bare.c $(pkg-config --libs fcgi) -o "$BARE"
+gcc $CFLAGS bench/bare.c $(pkg-config --cflags --libs fcgi libpq libsodium) \
+    -o "$BARE"
 
 say "answers: one checked POST, then the table emptied"
 $B answers consultation
@@ -127,10 +132,15 @@ $B mem mem_after_get
 say "tokens for the POST runs (fetched from the form, as a browser would)"
 $B harvest /consultation "$TOKENS" 45 tokens_0 tokens_1m
 
-say "3-4. POST /consultation (fresh token each, table empty at the start) and pgbench (vawg.submit(), $VAWG_WORKERS clients)"
+say "3-4. POST /consultation (fresh token each, table empty at the start)," \
+    "the bare responder's POST (seal + row), pgbench (vawg.submit(), $VAWG_WORKERS clients)"
 $B rounds "$ROUNDS" "$ROUND" \
     post_0:post:/consultation:64:tokens_0:consultation.body \
+    post_bare:postbare:/bench-bare/consultation:64:consultation.body \
     pgbench:pgbench:"$VAWG_WORKERS"
+say "   POST latency at half that rate (64 connections pacing themselves)"
+$B rounds 1 "$ROUND" \
+    post_0_paced:post:/consultation:64:tokens_0:consultation.body:post_0
 $B mem mem_after_post
 
 say "6. loading rows up to $ROWS (COPY of sealed rows, generate_series)"
