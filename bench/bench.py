@@ -1387,6 +1387,18 @@ def cmd_report(args):
     print('\nfigures: %s' % latest)
 
 
+def cmd_warm_posts(args):
+    """POSTs for SECS seconds, not recorded (new table pages, the workers'
+    and backends' first inserts), then empties the table again, so the
+    first measured round does not pay for a cold start the others do not.
+
+    warm-posts PATH SECS TOKENSET BODYFILE"""
+    path, secs, toks, body = args[0], int(args[1]), args[2], args[3]
+    m = wrk_once('warm_posts', path, 64, secs, (toks, body))
+    psql('TRUNCATE vawg.submission')
+    fig('warm_posts.requests', m['requests'])
+
+
 def cmd_fig(args):
     """Records one figure given on the command line (run.sh's settings)."""
     fig(args[0], ' '.join(args[1:]))
@@ -1394,6 +1406,7 @@ def cmd_fig(args):
 
 STEPS = {
     'fig': cmd_fig,
+    'warm-posts': cmd_warm_posts,
     'machine': cmd_machine,
     'static-setup': cmd_static_setup,
     'answers': cmd_answers,
