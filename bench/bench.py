@@ -621,8 +621,11 @@ def cmd_harvest(args):
     env = dict(os.environ, BENCH_TOKENS=prefix,
                BENCH_WANT_PER_THREAD=str(per_thread))
     # wrk runs for its whole -d even when its threads stopped early: ask
-    # for the time the GET rate seen here (about 4,500/s) needs, bounded.
-    secs = max(5, min(limit, int(want * len(sets) / 4000) + 2))
+    # for the time the GET rate measured before (at 16 connections, say 60%
+    # of it) needs, bounded.
+    rate = 0.6 * num(read_figures(os.path.join(RUN, 'figures.txt')),
+                     'get_consultation.rps') or 3000
+    secs = max(5, min(limit, int(want * len(sets) / rate) + 3))
     out = run_logged('harvest', ['wrk', '-t2', '-c16', '-d%ds' % secs,
                                  '--timeout', '5s', '-s',
                                  os.path.join(BENCH, 'harvest.lua'),
