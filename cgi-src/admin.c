@@ -87,26 +87,56 @@ password_ok(const struct admin_app *a, const struct admin_user *u,
 	return ok && u->found && !u->disabled;
 }
 
+/* The throttle entries for an account and an address (keyed hashes). */
+struct throttle {
+	unsigned char	 user[32];
+	unsigned char	 addr[32];
+};
+
+/* Seconds to wait before another try (0: go ahead), or -1 on error. */
+static int64_t
+throttle_check(struct admin_app *a, const char *user, const char *addr,
+    struct throttle *t)
+{
+	int64_t	 wu = 0, wa = 0;
+
+	throttle_key(a, "user", user, t->user);
+	throttle_key(a, "addr", addr, t->addr);
+	if (store_throttle_wait(a->store, "user", t->user, &wu) == -1 ||
+	    store_throttle_wait(a->store, "addr", t->addr, &wa) == -1)
+		return -1;
+	return wu > wa ? wu : wa;
+}
+
+/* Records the outcome of a try against both entries.  0 / -1. */
+static int
+throttle_record(struct admin_app *a, const struct throttle *t, int ok)
+{
+	if (ok) {
+		(void)store_throttle_clear(a->store, "user", t->user);
+		(void)store_throttle_clear(a->store, "addr", t->addr);
+		return 0;
+	}
+	if (store_throttle_fail(a->store, "user", t->user,
+	    a->cfg->login_free_tries, a->cfg->login_max_wait) == -1 ||
+	    store_throttle_fail(a->store, "addr", t->addr,
+	    a->cfg->login_free_tries, a->cfg->login_max_wait) == -1)
+		return -1;
+	return 0;
+}
+
 enum login_result
 admin_login(struct admin_app *a, const char *user, const char *pass,
     size_t passlen, const char *code, const char *addr, int64_t now,
     int64_t *wait, struct admin_user *u)
 {
-	unsigned char	 ukey[32], akey[32];
-	int64_t		 wu = 0, wa = 0, step = 0;
+	struct throttle	 t;
+	int64_t		 step = 0;
 	char		 rehash[crypto_pwhash_STRBYTES];
 	int		 ok, fresh;
 
-	*wait = 0;
-	throttle_key(a, "user", user, ukey);
-	throttle_key(a, "addr", addr, akey);
-	if (store_throttle_wait(a->store, "user", ukey, &wu) == -1 ||
-	    store_throttle_wait(a->store, "addr", akey, &wa) == -1)
-		return LOGIN_ERROR;
-	if (wu > 0 || wa > 0) {
-		*wait = wu > wa ? wu : wa;
-		return LOGIN_THROTTLED;
-	}
+	if ((*wait = throttle_check(a, user, addr, &t)) != 0)
+		return *wait < 0 ? LOGIN_ERROR : LOGIN_THROTTLED;
 	if (store_admin_user(a->store, user, u) == -1)
 		return LOGIN_ERROR;
 	ok = password_ok(a, u, pass, passlen);
@@ -128,17 +158,9 @@ admin_login(struct admin_app *a, const char *user, const char *pass,
 			return LOGIN_ERROR;
 		}
 	}
-	if (!ok) {
-		if (store_throttle_fail(a->store, "user", ukey,
-		    a->cfg->login_free_tries, a->cfg->login_max_wait) == -1 ||
-		    store_throttle_fail(a->store, "addr", akey,
-		    a->cfg->login_free_tries, a->cfg->login_max_wait) == -1)
-			return LOGIN_ERROR;
-		return LOGIN_BAD;
-	}
-	(void)store_throttle_clear(a->store, "user", ukey);
-	(void)store_throttle_clear(a->store, "addr", akey);
-	return LOGIN_OK;
+	if (throttle_record(a, &t, ok) == -1)
+		return LOGIN_ERROR;
+	return ok ? LOGIN_OK : LOGIN_BAD;
 }
 
 int
@@ -146,34 +168,17 @@ admin_password_ok(struct admin_app *a, const char *user, const char *pass,
     size_t passlen, const char *addr, int64_t *wait)
 {
 	struct admin_user	 u;
-	unsigned char		 ukey[32], akey[32];
-	int64_t			 wu = 0, wa = 0;
+	struct throttle		 t;
 	int			 ok;
 
 	/* The same throttle as signing in: re-authentication must not be a
 	 * way round it. */
-	*wait = 0;
-	throttle_key(a, "user", user, ukey);
-	throttle_key(a, "addr", addr, akey);
-	if (store_throttle_wait(a->store, "user", ukey, &wu) == -1 ||
-	    store_throttle_wait(a->store, "addr", akey, &wa) == -1)
-		return -1;
-	if (wu > 0 || wa > 0) {
-		*wait = wu > wa ? wu : wa;
-		return 2;
-	}
+	if ((*wait = throttle_check(a, user, addr, &t)) != 0)
+		return *wait < 0 ? -1 : 2;
 	if (store_admin_user(a->store, user, &u) == -1)
 		return -1;
 	ok = password_ok(a, &u, pass, passlen);
-	if (!ok) {
-		(void)store_throttle_fail(a->store, "user", ukey,
-		    a->cfg->login_free_tries, a->cfg->login_max_wait);
-		(void)store_throttle_fail(a->store, "addr", akey,
-		    a->cfg->login_free_tries, a->cfg->login_max_wait);
-	} else {
-		(void)store_throttle_clear(a->store, "user", ukey);
-		(void)store_throttle_clear(a->store, "addr", akey);
-	}
+	(void)throttle_record(a, &t, ok);
 	sodium_memzero(&u, sizeof(u));
 	return ok;
 }

@@ -32,6 +32,19 @@ run(struct store *s, const char *sql, int n, const char *const *v,
 	return r;
 }
 
+/* Runs a command whose one parameter is a 32-byte hash.  0 / -1. */
+static int
+run_by_hash(struct store *s, const char *sql, const unsigned char *hash)
+{
+	const char	*v[1] = { (const char *)hash };
+	int		 len[1] = { 32 }, fmt[1] = { 1 };
+	PGresult	*r;
+
+	r = run(s, sql, 1, v, len, fmt, PGRES_COMMAND_OK);
+	PQclear(r);
+	return r ? 0 : -1;
+}
+
 int
 store_admin_user(struct store *s, const char *username, struct admin_user *u)
 {
@@ -203,27 +216,15 @@ store_session_get(struct store *s, const unsigned char *hash, int idle,
 int
 store_session_delete(struct store *s, const unsigned char *hash)
 {
-	const char	*v[1] = { (const char *)hash };
-	int		 len[1] = { 32 }, fmt[1] = { 1 };
-	PGresult	*r;
-
-	r = run(s, "DELETE FROM vawg.admin_session WHERE token_hash = $1", 1,
-	    v, len, fmt, PGRES_COMMAND_OK);
-	PQclear(r);
-	return r ? 0 : -1;
+	return run_by_hash(s, "DELETE FROM vawg.admin_session WHERE "
+	    "token_hash = $1", hash);
 }
 
 int
 store_session_reauthed(struct store *s, const unsigned char *hash)
 {
-	const char	*v[1] = { (const char *)hash };
-	int		 len[1] = { 32 }, fmt[1] = { 1 };
-	PGresult	*r;
-
-	r = run(s, "UPDATE vawg.admin_session SET authed_at = now() WHERE "
-	    "token_hash = $1", 1, v, len, fmt, PGRES_COMMAND_OK);
-	PQclear(r);
-	return r ? 0 : -1;
+	return run_by_hash(s, "UPDATE vawg.admin_session SET authed_at = "
+	    "now() WHERE token_hash = $1", hash);
 }
 
 int
