@@ -3,6 +3,11 @@
  * wipes and frees the old one, so answers never linger in freed memory
  * (realloc() may leave the old block intact).  Every buffer that ever held
  * request data is wiped again by buf_free().
+ *
+ * Invariant: nothing past data[len] was ever written through this API (len
+ * only grows, and buf_truncate() wipes what it cuts off), so a wipe of the
+ * first len + 1 bytes wipes everything.  That keeps the cost of wiping a
+ * page proportional to the page, not to the block's power-of-two size.
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -33,13 +38,21 @@ buf_grow(struct buf *b, size_t need)
 		return -1;
 	if (b->data != NULL) {
 		memcpy(p, b->data, b->len + 1);
-		sodium_memzero(b->data, b->cap);
+		sodium_memzero(b->data, b->len + 1);
 		free(b->data);
 	} else
 		p[0] = '\0';
 	b->data = p;
 	b->cap = cap;
 	return 0;
+}
+
+int
+buf_reserve(struct buf *b, size_t n)
+{
+	if (n > SIZE_MAX - b->len - 1)
+		return -1;
+	return buf_grow(b, b->len + n);
 }
 
 int
@@ -79,12 +92,19 @@ buf_printf(struct buf *b, const char *fmt, ...)
 }
 
 void
+buf_truncate(struct buf *b, size_t len)
+{
+	if (b->data == NULL || len >= b->len)
+		return;
+	sodium_memzero(b->data + len, b->len - len + 1);
+	b->len = len;
+}
+
+void
 buf_reset(struct buf *b)
 {
-	if (b->data != NULL) {
-		sodium_memzero(b->data, b->cap);
-		b->data[0] = '\0';
-	}
+	if (b->data != NULL)
+		sodium_memzero(b->data, b->len + 1);
 	b->len = 0;
 }
 
@@ -93,7 +113,7 @@ buf_free(struct buf *b)
 {
 	if (b == NULL || b->data == NULL)
 		return;
-	sodium_memzero(b->data, b->cap);
+	sodium_memzero(b->data, b->len + 1);
 	free(b->data);
 	b->data = NULL;
 	b->len = b->cap = 0;

@@ -150,28 +150,82 @@ plain_cell(const struct form *f, const char *plain, const char *name,
 	return 0;
 }
 
-/* The sealed answers for column name, from "name NUL value NUL ...". */
-static int
-sealed_cell(const struct form *f, const struct buf *pairs, const char *name,
-    struct buf *cell)
+/* The decrypted answers, "name NUL value NUL ...", split once per row so
+ * each column is a scan of the pairs, not of the bytes. */
+struct pair {
+	const char	*name, *value;
+	size_t		 vlen;
+};
+
+static size_t
+split_pairs(const struct buf *pairs, struct pair *out, size_t max)
 {
 	const char	*p = pairs->data, *end = pairs->data + pairs->len;
-	const char	*label;
-	size_t		 nlen, vlen, llen;
+	size_t		 n = 0, nlen, vlen;
 
-	while (p != NULL && p < end) {
+	while (p != NULL && p < end && n < max) {
 		nlen = strnlen(p, (size_t)(end - p));
 		if (p + nlen >= end)
 			break;
 		vlen = strnlen(p + nlen + 1, (size_t)(end - p - nlen - 1));
-		if (strcmp(p, name) == 0) {
-			option_label(f, name, p + nlen + 1, vlen, &label, &llen);
+		out[n].name = p;
+		out[n].value = p + nlen + 1;
+		out[n].vlen = vlen;
+		n++;
+		p += nlen + 1 + vlen + 1;
+	}
+	return n;
+}
+
+/* The sealed answers for column name. */
+static int
+sealed_cell(const struct form *f, const struct pair *pv, size_t np,
+    const char *name, struct buf *cell)
+{
+	const char	*label;
+	size_t		 i, llen;
+
+	for (i = 0; i < np; i++)
+		if (strcmp(pv[i].name, name) == 0) {
+			option_label(f, name, pv[i].value, pv[i].vlen, &label,
+			    &llen);
 			if (join(cell, label, llen) == -1)
 				return -1;
 		}
-		p += nlen + 1 + vlen + 1;
-	}
 	return 0;
+}
+
+/* A cell of bytes in hex (the sealed mode's idempotency key and
+ * envelope): hex never starts with a formula character. */
+static int
+hex_cell(struct exporter *x, const unsigned char *p, size_t n)
+{
+	buf_reset(&x->hex);
+	if (n > (SIZE_MAX - 1) / 2 || buf_reserve(&x->hex, 2 * n) == -1)
+		return -1;
+	sodium_bin2hex(x->hex.data, 2 * n + 1, p, n);
+	x->hex.len = 2 * n;
+	return csv_cell(&x->line, x->hex.data, x->hex.len, 0);
+}
+
+/* Opens the row's envelope into x->pairs.  1 opened, 0 not (status set). */
+static int
+open_row(struct exporter *x, const struct export_row *row,
+    const char **status)
+{
+	enum open_result	 r;
+
+	if (row->idem_len != TOKEN_NONCE_BYTES) {
+		*status = "stored envelope is not readable";
+		return 0;
+	}
+	r = keyring_open(x->keys, row->sealed, row->sealed_len, row->idem,
+	    x->form_name, &x->pairs);
+	if (r != OPEN_OK) {
+		*status = seal_open_strerror(r);
+		return 0;
+	}
+	return 1;
 }
 
 int
@@ -179,34 +233,18 @@ export_row(const struct export_row *row, void *arg)
 {
 	struct exporter		*x = arg;
 	const struct form	*f;
-	struct buf		 pairs = { 0 }, cell = { 0 };
-	unsigned char		 idem[TOKEN_NONCE_BYTES], *env = NULL;
-	size_t			 i, n, envlen = 0, cap;
+	struct pair		 pv[EXPORT_MAX_COLS];
 	const char		*status = "ok";
 	char			 ver[16];
+	size_t			 i, np = 0;
 	int			 rc = -1, opened = 0;
 
 	f = formset_find_version(x->versions, row->version_id);
 	snprintf(ver, sizeof(ver), "%d", f ? f->version : 0);
 	if (x->keys != NULL) {
-		cap = strlen(row->sealed_hex) / 2 + 1;
-		if ((env = malloc(cap)) == NULL)
-			goto out;
-		if (sodium_hex2bin(idem, sizeof(idem), row->idem_hex,
-		    strlen(row->idem_hex), NULL, &n, NULL) != 0 ||
-		    n != sizeof(idem) ||
-		    sodium_hex2bin(env, cap, row->sealed_hex,
-		    strlen(row->sealed_hex), NULL, &envlen, NULL) != 0)
-			status = "stored envelope is not readable";
-		else {
-			enum open_result r = keyring_open(x->keys, env, envlen,
-			    idem, x->form_name, &pairs);
-			if (r == OPEN_OK)
-				opened = 1;
-			else
-				status = seal_open_strerror(r);
-		}
-		if (!opened)
+		if ((opened = open_row(x, row, &status)) == 1)
+			np = split_pairs(&x->pairs, pv, EXPORT_MAX_COLS);
+		else
 			x->errors++;
 	}
 	if (csv_cell(&x->line, row->reference, strlen(row->reference), 1) ||
@@ -214,31 +252,33 @@ export_row(const struct export_row *row, void *arg)
 	    csv_cell(&x->line, ver, strlen(ver), 0))
 		goto out;
 	for (i = 0; i < x->ncols; i++) {
-		buf_reset(&cell);
+		buf_reset(&x->cell);
 		if (!x->cols[i].sensitive) {
-			if (plain_cell(f, row->plain, x->cols[i].name, &cell))
+			if (plain_cell(f, row->plain, x->cols[i].name,
+			    &x->cell))
 				goto out;
 		} else if (opened &&
-		    sealed_cell(f, &pairs, x->cols[i].name, &cell))
+		    sealed_cell(f, pv, np, x->cols[i].name, &x->cell))
 			goto out;
-		if (csv_cell(&x->line, cell.data ? cell.data : "", cell.len, 0))
+		if (csv_cell(&x->line, x->cell.data ? x->cell.data : "",
+		    x->cell.len, 0))
 			goto out;
 	}
 	if (x->keys != NULL) {
 		if (csv_cell(&x->line, status, strlen(status), 0))
 			goto out;
 	} else if (csv_cell(&x->line, x->form_name, strlen(x->form_name), 0) ||
-	    csv_cell(&x->line, row->idem_hex, strlen(row->idem_hex), 0) ||
-	    csv_cell(&x->line, row->sealed_hex, strlen(row->sealed_hex), 0))
+	    hex_cell(x, row->idem, row->idem_len) ||
+	    hex_cell(x, row->sealed, row->sealed_len))
 		goto out;
 	if (csv_end(&x->line) == -1)
 		goto out;
 	x->rows++;
 	rc = flush_line(x);
 out:
-	buf_free(&pairs);	/* wipes the decrypted answers */
-	buf_free(&cell);
-	free(env);
+	/* Wiped now, not at the end: no row's answers outlive the row. */
+	buf_reset(&x->pairs);
+	buf_reset(&x->cell);
 	return rc;
 }
 
@@ -246,4 +286,7 @@ void
 export_free(struct exporter *x)
 {
 	buf_free(&x->line);
+	buf_free(&x->pairs);
+	buf_free(&x->cell);
+	buf_free(&x->hex);
 }

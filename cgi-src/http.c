@@ -140,56 +140,101 @@ http_status_text(int status)
 	}
 }
 
-/* Status and headers into h; with_length adds Content-Length. */
+/* Decimal, for the status and Content-Length, without printf. */
+static int
+put_uint(struct buf *h, size_t v)
+{
+	char	 d[24], *p = d + sizeof(d);
+
+	do {
+		*--p = (char)('0' + v % 10);
+		v /= 10;
+	} while (v > 0);
+	return buf_append(h, p, (size_t)(d + sizeof(d) - p));
+}
+
+static int
+put_header(struct buf *h, const char *name, const char *value)
+{
+	return buf_puts(h, name) | buf_puts(h, value) | buf_puts(h, "\r\n");
+}
+
+size_t
+http_body_len(const struct resp *s)
+{
+	size_t	 i, n = 0;
+
+	if (s->npieces == 0)
+		return s->body.len;
+	for (i = 0; i < s->npieces; i++)
+		n += s->pieces[i].len;
+	return n;
+}
+
+/* Status and headers into h; with_length adds Content-Length.  Built
+ * with appends, not printf: this runs for every page. */
 static int
 http_head(struct buf *h, const struct resp *s, int with_length)
 {
 	int	 rc;
 
-	/* Formatted here, not with FCGX_FPrintF: libfcgi's own printf does
-	 * not know every C99 conversion (%zu). */
-	rc = buf_printf(h, "Status: %d %s\r\nContent-Type: %s\r\n"
-	    SECURITY_HEADERS, s->status, http_status_text(s->status),
-	    s->ctype ? s->ctype : "text/html; charset=utf-8");
-	if (rc == 0 && with_length)
-		rc = buf_printf(h, "Content-Length: %zu\r\n", s->body.len);
-	if (rc == 0 && s->location[0] != '\0')
-		rc = buf_printf(h, "Location: %s\r\n", s->location);
-	if (rc == 0 && s->allow != NULL)
-		rc = buf_printf(h, "Allow: %s\r\n", s->allow);
-	if (rc == 0 && s->clear_site_data)
-		rc = buf_puts(h, "Clear-Site-Data: \"cache\", \"cookies\", "
+	rc = buf_puts(h, "Status: ") | put_uint(h, (size_t)s->status) |
+	    buf_puts(h, " ") | buf_puts(h, http_status_text(s->status)) |
+	    buf_puts(h, "\r\n") | put_header(h, "Content-Type: ",
+	    s->ctype ? s->ctype : "text/html; charset=utf-8") |
+	    buf_puts(h, SECURITY_HEADERS);
+	if (with_length)
+		rc |= buf_puts(h, "Content-Length: ") |
+		    put_uint(h, http_body_len(s)) | buf_puts(h, "\r\n");
+	if (s->location[0] != '\0')
+		rc |= put_header(h, "Location: ", s->location);
+	if (s->allow != NULL)
+		rc |= put_header(h, "Allow: ", s->allow);
+	if (s->clear_site_data)
+		rc |= buf_puts(h, "Clear-Site-Data: \"cache\", \"cookies\", "
 		    "\"storage\"\r\n");
-	if (rc == 0 && s->set_cookie[0] != '\0')
-		rc = buf_printf(h, "Set-Cookie: %s\r\n", s->set_cookie);
-	if (rc == 0 && s->disposition[0] != '\0')
-		rc = buf_printf(h, "Content-Disposition: %s\r\n",
-		    s->disposition);
-	if (rc == 0)
-		rc = buf_puts(h, "\r\n");
+	if (s->set_cookie[0] != '\0')
+		rc |= put_header(h, "Set-Cookie: ", s->set_cookie);
+	if (s->disposition[0] != '\0')
+		rc |= put_header(h, "Content-Disposition: ", s->disposition);
+	rc |= buf_puts(h, "\r\n");
 	return rc;
 }
 
 static void
 http_write_head(struct req *r, struct resp *s, int with_length)
 {
-	struct buf	 h = { 0 };
+	/* One block per process, reused: no allocation per request.  It is
+	 * wiped after each use, as it can hold a session cookie. */
+	static struct buf	 h;
 
-	if (http_head(&h, s, with_length) == -1) {
+	if (http_head(&h, s, with_length) != 0) {
 		LOG_ERR("out of memory for headers");
 		FCGX_PutS("Status: 500 Internal Server Error\r\n"
 		    "Content-Type: text/plain\r\n\r\n", r->fcgx->out);
 	} else
 		FCGX_PutStr(h.data, (int)h.len, r->fcgx->out);
-	buf_free(&h);
+	buf_reset(&h);
 }
 
 void
 http_send(struct req *r, struct resp *s)
 {
+	size_t	 i;
+
 	http_write_head(r, s, 1);
-	if (r->method != METHOD_HEAD && s->body.len > 0)
-		FCGX_PutStr(s->body.data, (int)s->body.len, r->fcgx->out);
+	if (r->method == METHOD_HEAD)
+		return;
+	if (s->npieces == 0) {
+		if (s->body.len > 0)
+			FCGX_PutStr(s->body.data, (int)s->body.len,
+			    r->fcgx->out);
+		return;
+	}
+	for (i = 0; i < s->npieces; i++)
+		if (s->pieces[i].len > 0)
+			FCGX_PutStr(s->pieces[i].data, (int)s->pieces[i].len,
+			    r->fcgx->out);
 }
 
 void

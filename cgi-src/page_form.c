@@ -450,7 +450,9 @@ page_form_cache_build(struct app *app, int64_t now)
 	}
 }
 
-/* Serves the cached empty page with a fresh token.  0 / -1 (no cache). */
+/* Serves the cached empty page with a fresh token, sending the cached
+ * halves as they are (no copy): only the token is in s->body.  0 / -1 (no
+ * cache). */
 static int
 cached_form(struct app *app, struct req *r, struct resp *s,
     const struct form *f)
@@ -465,15 +467,15 @@ cached_form(struct app *app, struct req *r, struct resp *s,
 	/* Opened or closed since it was rendered: render afresh. */
 	if (!c->valid || c->open != open)
 		return -1;
-	if (open && token_mint(app->token_key, f->id, r->now, token,
-	    sizeof(token)) == -1)
-		return -1;
-	if (buf_append(&s->body, c->head.data, c->head.len) == -1 ||
-	    (open && (buf_puts(&s->body, token) == -1 ||
-	    buf_append(&s->body, c->tail.data, c->tail.len) == -1))) {
+	if (open && (token_mint(app->token_key, f->id, r->now, token,
+	    sizeof(token)) == -1 || buf_puts(&s->body, token) == -1)) {
 		buf_reset(&s->body);
 		return -1;
 	}
+	s->pieces[0] = (struct resp_piece){ c->head.data, c->head.len };
+	s->pieces[1] = (struct resp_piece){ s->body.data, s->body.len };
+	s->pieces[2] = (struct resp_piece){ c->tail.data, c->tail.len };
+	s->npieces = open ? 3 : 1;
 	s->status = 200;
 	return 0;
 }

@@ -103,9 +103,7 @@ spoolrec_encode(const struct spoolrec *rec, struct buf *out)
 		goto fail;
 	return 0;
 fail:
-	out->len = start;
-	if (out->data != NULL)
-		out->data[start] = '\0';
+	buf_truncate(out, start);
 	return -1;
 }
 

@@ -34,6 +34,9 @@ int	 buf_append(struct buf *, const void *, size_t);	/* 0 / -1 */
 int	 buf_puts(struct buf *, const char *);		/* 0 / -1 */
 int	 buf_printf(struct buf *, const char *, ...)
 	    __attribute__((format(printf, 2, 3)));	/* 0 / -1 */
+/* Room for n more bytes (and the NUL) without another allocation. */
+int	 buf_reserve(struct buf *, size_t n);			/* 0 / -1 */
+void	 buf_truncate(struct buf *, size_t len);	/* wipes the cut */
 void	 buf_reset(struct buf *);	/* len = 0, keeps the memory */
 void	 buf_free(struct buf *);	/* wipes and frees; NULL-safe */
 
@@ -439,6 +442,14 @@ struct resp {
 	char		 disposition[160];	/* "" for none */
 	int		 streamed;	/* the handler already sent it all */
 	struct buf	 body;		/* owned, wiped at the end */
+	/* When npieces > 0 the body is these, in order, instead: borrowed
+	 * (a cached page's halves, or body itself), so a cached page is
+	 * sent without being copied. */
+	struct resp_piece {
+		const char	*data;
+		size_t		 len;
+	}		 pieces[3];
+	size_t		 npieces;
 };
 
 enum body_result {
@@ -463,6 +474,7 @@ void	 http_send(struct req *r, struct resp *s);
 /* Writes only status and headers (no Content-Length), for a streamed
  * body that follows with http_stream(). */
 void	 http_send_head(struct req *r, struct resp *s);
+size_t	 http_body_len(const struct resp *);	/* body, or its pieces */
 int	 http_stream(const char *p, size_t n, void *req);	/* 0 / -1 */
 const char *http_status_text(int status);
 void	 http_resp_free(struct resp *s);
@@ -628,8 +640,10 @@ struct export_row {
 	const char	*reference;
 	const char	*created;	/* "YYYY-MM-DD HH:MM:SS", London */
 	const char	*plain;		/* name=v1,v2&name=v */
-	const char	*idem_hex;
-	const char	*sealed_hex;
+	const unsigned char *idem;	/* the token nonce, binary */
+	size_t		 idem_len;
+	const unsigned char *sealed;	/* the envelope, binary */
+	size_t		 sealed_len;
 };
 
 /* All return 0 / -1 (logged) unless said otherwise; u->found etc. say
@@ -697,6 +711,9 @@ struct exporter {
 	}			 cols[EXPORT_MAX_COLS];
 	size_t			 ncols;
 	struct buf		 line;
+	struct buf		 pairs;		/* one row's answers, wiped */
+	struct buf		 cell;
+	struct buf		 hex;
 	long long		 rows;
 	long long		 errors;	/* rows that did not open */
 };

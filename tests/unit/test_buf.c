@@ -185,7 +185,65 @@ test_buf_append_impossible_size(void)
 	buf_free(&b);
 }
 
+static void
+test_buf_reserve(void)
+{
+	struct buf	 b = { 0 };
+	char		*before;
+
+	CHECK(buf_puts(&b, "ab") == 0);
+	CHECK(buf_reserve(&b, 5000) == 0);
+	CHECK(b.cap >= 2 + 5000 + 1);
+	CHECK_STR(b.data, "ab");
+	before = b.data;
+	/* What was reserved is appended without another allocation. */
+	for (int i = 0; i < 50; i++)
+		CHECK(buf_append(&b, "0123456789012345678901234567890123456789"
+		    "0123456789", 50) == 0);
+	CHECK(b.data == before);
+	CHECK_EQ(b.len, 2502);
+	CHECK(buf_reserve(&b, SIZE_MAX) == -1);
+	CHECK_EQ(b.len, 2502);
+	buf_free(&b);
+}
+
+static void
+test_buf_truncate_wipes_the_cut(void)
+{
+	struct buf	 b = { 0 };
+
+	CHECK(buf_puts(&b, "kept|SECRET") == 0);
+	buf_truncate(&b, 4);
+	CHECK_EQ(b.len, 4);
+	CHECK_STR(b.data, "kept");
+	CHECK(memmem(b.data, b.cap, "SECRET", 6) == NULL);
+	CHECK(memchr(b.data + 5, 'S', b.cap - 5) == NULL);
+	buf_truncate(&b, 10);	/* longer than len: nothing happens */
+	CHECK_EQ(b.len, 4);
+	buf_free(&b);
+	buf_truncate(&b, 0);	/* never used: safe */
+}
+
+static void
+test_buf_grow_and_reset_leave_no_copy(void)
+{
+	struct buf	 b = { 0 };
+	size_t		 i;
+
+	/* Growth copies and wipes the old block; a reset wipes what was
+	 * written: no copy of the answer is left anywhere in the block. */
+	for (i = 0; i < 200; i++)
+		CHECK(buf_puts(&b, "SECRET-ANSWER ") == 0);
+	buf_reset(&b);
+	CHECK(memmem(b.data, b.cap, "SECRET", 6) == NULL);
+	CHECK(memmem(b.data, b.cap, "ANSWER", 6) == NULL);
+	buf_free(&b);
+}
+
 const struct unit_test buf_tests[] = {
+	TEST(test_buf_reserve),
+	TEST(test_buf_truncate_wipes_the_cut),
+	TEST(test_buf_grow_and_reset_leave_no_copy),
 	TEST(test_buf_append),
 	TEST(test_buf_append_empty_terminates),
 	TEST(test_buf_append_binary),
