@@ -187,6 +187,23 @@ out:
 	page_end(root, s, status);
 }
 
+/* 1 if any answer chosen carries an urgent notice (e.g. 24-hour help
+ * after a recent assault), which the confirmation then shows. */
+static int
+has_notice(const struct form *f, const struct fieldval *vals)
+{
+	size_t	 i, j, k;
+
+	for (i = 0; i < f->nfields; i++)
+		for (j = 0; vals != NULL && j < vals[i].nvals; j++)
+			for (k = 0; k < f->fields[i].noptions; k++)
+				if (f->fields[i].options[k].notice[0] != '\0' &&
+				    strcmp(f->fields[i].options[k].value,
+				    vals[i].vals[j]) == 0)
+					return 1;
+	return 0;
+}
+
 static void
 render_confirmation(struct resp *s, const struct form *f,
     const struct fieldval *vals, const char *reference)
@@ -197,9 +214,7 @@ render_confirmation(struct resp *s, const struct form *f,
 	if ((root = page_begin(f->title, "confirm.tpl", &page)) != NULL) {
 		(void)view_set(page, "FORM_TITLE", f->title);
 		(void)view_set(page, "REFERENCE", reference);
-		/* Urgent notices for the options she chose, e.g. 24-hour
-		 * help after a recent assault. */
-		for (i = 0; i < f->nfields; i++)
+		for (i = 0; vals != NULL && i < f->nfields; i++)
 			for (j = 0; j < vals[i].nvals; j++)
 				for (k = 0; k < f->fields[i].noptions; k++) {
 					const struct field_option *o =
@@ -215,6 +230,36 @@ render_confirmation(struct resp *s, const struct form *f,
 		(void)page_paragraphs(page, "NEXT_PARA", f->confirmation);
 	}
 	page_end(root, s, 200);
+}
+
+/* The page's variable part (token, reference) goes between the cached
+ * halves; only that part is in s->body, the halves are sent uncopied. */
+static int
+send_split(struct resp *s, const struct page_split *c, const char *middle)
+{
+	if (buf_puts(&s->body, middle) == -1) {
+		buf_reset(&s->body);
+		return -1;
+	}
+	s->pieces[0] = (struct resp_piece){ c->head.data, c->head.len };
+	s->pieces[1] = (struct resp_piece){ s->body.data, s->body.len };
+	s->pieces[2] = (struct resp_piece){ c->tail.data, c->tail.len };
+	s->npieces = 3;
+	s->status = 200;
+	return 0;
+}
+
+static void
+confirm(struct app *app, struct resp *s, const struct form *f,
+    const struct fieldval *vals, const char *reference)
+{
+	const struct page_split *c = app->cache == NULL ? NULL :
+	    &app->cache[f - app->forms.forms].confirm;
+
+	if (c != NULL && c->valid && !has_notice(f, vals) &&
+	    send_split(s, c, reference) == 0)
+		return;
+	render_confirmation(s, f, vals, reference);
 }
 
 /*
@@ -254,7 +299,7 @@ accept_post(struct app *app, struct resp *s, const struct form *f,
 	if (res == STORE_DOWN &&
 	    spool_write(app->cfg->spool_dir, &rec) == 0) {
 		LOG_INFO("submission spooled form=%s", f->name);
-		render_confirmation(s, f, vals, rec.reference);
+		confirm(app, s, f, vals, rec.reference);
 		goto out;
 	}
 	if (res != STORE_OK) {
@@ -265,7 +310,7 @@ accept_post(struct app *app, struct resp *s, const struct form *f,
 		goto out;
 	}
 	LOG_INFO("submission stored form=%s", f->name);
-	render_confirmation(s, f, vals, stored);
+	confirm(app, s, f, vals, stored);
 out:
 	buf_free(&pairs);
 	spoolrec_free(&rec);
@@ -395,8 +440,18 @@ out:
 	sodium_memzero(&tok, sizeof(tok));
 }
 
-/* Stands where the token goes; base64url-safe, so no escaping touches it. */
+/* Stand where the token and the reference go; base64url- and
+ * reference-safe, so no escaping touches them. */
 #define TOKEN_PLACEHOLDER	"VAWG-TOKEN-PLACEHOLDER-7f3a9c"
+#define REFERENCE_PLACEHOLDER	"VAWG-REFERENCE-PLACEHOLDER-4be1d0"
+
+static void
+split_free(struct page_split *c)
+{
+	buf_free(&c->head);
+	buf_free(&c->tail);
+	c->valid = 0;
+}
 
 void
 page_form_cache_free(struct app *app)
@@ -406,11 +461,36 @@ page_form_cache_free(struct app *app)
 	if (app->cache == NULL)
 		return;
 	for (i = 0; i < app->forms.n; i++) {
-		buf_free(&app->cache[i].head);
-		buf_free(&app->cache[i].tail);
+		split_free(&app->cache[i].form);
+		split_free(&app->cache[i].confirm);
 	}
 	free(app->cache);
 	app->cache = NULL;
+}
+
+/*
+ * Splits a rendered page at placeholder, which must occur exactly once (or,
+ * if !want, not at all: the page is then all head).  Anything else leaves
+ * c invalid, and the page is rendered per request instead.
+ */
+static void
+split_page(struct page_split *c, const struct resp *s,
+    const char *placeholder, int want)
+{
+	const char	*at;
+	size_t		 n;
+
+	if (s->status != 200 || s->body.data == NULL)
+		return;
+	at = strstr(s->body.data, placeholder);
+	if ((at != NULL) != want ||
+	    (at != NULL && strstr(at + 1, placeholder) != NULL))
+		return;
+	n = at ? (size_t)(at - s->body.data) : s->body.len;
+	c->valid = buf_append(&c->head, s->body.data, n) == 0 &&
+	    (at == NULL || buf_puts(&c->tail, at + strlen(placeholder)) == 0);
+	if (!c->valid)
+		split_free(c);
 }
 
 void
@@ -418,7 +498,6 @@ page_form_cache_build(struct app *app, int64_t now)
 {
 	struct req	 r;
 	struct resp	 s;
-	const char	*at;
 	size_t		 i;
 
 	page_form_cache_free(app);
@@ -431,53 +510,49 @@ page_form_cache_build(struct app *app, int64_t now)
 		struct page_cache *c = &app->cache[i];
 		const struct form *f = &app->forms.forms[i];
 
-		memset(&s, 0, sizeof(s));
 		c->open = form_is_open(f, now);
+		memset(&s, 0, sizeof(s));
 		render_form(app, &r, &s, f, NULL, 0, NULL, TOKEN_PLACEHOLDER,
 		    200);
-		at = s.body.data ? strstr(s.body.data, TOKEN_PLACEHOLDER) : NULL;
-		if (s.status == 200 && (at != NULL) == c->open &&
-		    (at == NULL || strstr(at + 1, TOKEN_PLACEHOLDER) == NULL)) {
-			size_t n = at ? (size_t)(at - s.body.data) : s.body.len;
-
-			c->valid = buf_append(&c->head, s.body.data, n) == 0 &&
-			    (at == NULL || buf_puts(&c->tail, at +
-			    strlen(TOKEN_PLACEHOLDER)) == 0);
-		}
-		if (!c->valid)
-			LOG_WARN("form %s: page not cached", f->name);
+		split_page(&c->form, &s, TOKEN_PLACEHOLDER, c->open);
 		http_resp_free(&s);
+		memset(&s, 0, sizeof(s));
+		render_confirmation(&s, f, NULL, REFERENCE_PLACEHOLDER);
+		split_page(&c->confirm, &s, REFERENCE_PLACEHOLDER, 1);
+		http_resp_free(&s);
+		if (!c->form.valid || !c->confirm.valid)
+			LOG_WARN("form %s: pages not cached", f->name);
 	}
 }
 
-/* Serves the cached empty page with a fresh token, sending the cached
- * halves as they are (no copy): only the token is in s->body.  0 / -1 (no
- * cache). */
+/* Serves the cached empty page with a fresh token.  0 / -1 (no cache). */
 static int
 cached_form(struct app *app, struct req *r, struct resp *s,
     const struct form *f)
 {
 	struct page_cache	*c;
 	char			 token[TOKEN_TEXT_MAX];
-	int			 open = form_is_open(f, r->now);
+	int			 open = form_is_open(f, r->now), rc;
 
 	if (app->cache == NULL)
 		return -1;
 	c = &app->cache[f - app->forms.forms];
 	/* Opened or closed since it was rendered: render afresh. */
-	if (!c->valid || c->open != open)
+	if (!c->form.valid || c->open != open)
 		return -1;
-	if (open && (token_mint(app->token_key, f->id, r->now, token,
-	    sizeof(token)) == -1 || buf_puts(&s->body, token) == -1)) {
-		buf_reset(&s->body);
-		return -1;
+	if (!open) {
+		s->pieces[0] = (struct resp_piece){ c->form.head.data,
+		    c->form.head.len };
+		s->npieces = 1;
+		s->status = 200;
+		return 0;
 	}
-	s->pieces[0] = (struct resp_piece){ c->head.data, c->head.len };
-	s->pieces[1] = (struct resp_piece){ s->body.data, s->body.len };
-	s->pieces[2] = (struct resp_piece){ c->tail.data, c->tail.len };
-	s->npieces = open ? 3 : 1;
-	s->status = 200;
-	return 0;
+	if (token_mint(app->token_key, f->id, r->now, token,
+	    sizeof(token)) == -1)
+		return -1;
+	rc = send_split(s, &c->form, token);
+	sodium_memzero(token, sizeof(token));
+	return rc;
 }
 
 void

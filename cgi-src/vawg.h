@@ -516,13 +516,20 @@ int	 config_load(struct config *);	/* 0 / -1 with a message */
 /*
  * An empty form page is the same for everyone but its token: it is
  * rendered once per form when the definitions load, split where the token
- * goes, and each GET only mints a token between the two halves.
+ * goes, and each GET only mints a token between the two halves.  The
+ * confirmation page is the same for everyone but the reference (unless an
+ * answer chosen brings an urgent notice: then it is rendered afresh).
  */
-struct page_cache {
+struct page_split {
 	int		 valid;
-	int		 open;		/* rendered while the form was open */
-	struct buf	 head;		/* the page up to the token */
-	struct buf	 tail;		/* and after it; "" if closed */
+	struct buf	 head;		/* the page up to the variable part */
+	struct buf	 tail;		/* and after it */
+};
+
+struct page_cache {
+	int			 open;	/* rendered while the form was open */
+	struct page_split	 form;	/* tail "" if closed */
+	struct page_split	 confirm;
 };
 
 struct app {
