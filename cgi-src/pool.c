@@ -118,6 +118,30 @@ pool_drop(const char *user)
 	return 0;
 }
 
+/*
+ * Ends the request.  libfcgi's close is a lingering one: shutdown, then
+ * wait for nginx to close first, draining what it still sends, so that a
+ * TCP peer is never reset mid-send.  nginx sends nothing after the end of
+ * stdin, and this is a Unix socket, so once stdin has been read to its end
+ * (what the handler left is drained here, bounded by nginx's body limit)
+ * the connection is closed at once: a wait, a wake-up and three system
+ * calls fewer per request.  If stdin did not end cleanly, libfcgi lingers
+ * as before.
+ */
+static void
+finish(FCGX_Request *f)
+{
+	char	 sink[4096];
+	int	 n;
+
+	while ((n = FCGX_GetStr(sink, (int)sizeof(sink), f->in)) > 0)
+		;
+	explicit_bzero(sink, sizeof(sink));	/* may hold answers */
+	if (n == 0 && FCGX_GetError(f->in) == 0 && FCGX_HasSeenEOF(f->in))
+		(void)FCGX_Detach(f);
+	FCGX_Finish_r(f);
+}
+
 static void
 worker(struct pool *p)
 {
@@ -148,7 +172,7 @@ worker(struct pool *p)
 			http_send(&r, &s);
 		http_resp_free(&s);
 		http_req_free(&r);
-		FCGX_Finish_r(&fcgx);
+		finish(&fcgx);
 	}
 	_exit(0);
 }
