@@ -29,11 +29,11 @@ HARDEN	 = -fstack-protector-strong -D_FORTIFY_SOURCE=2 -fPIE
 OPT	?= -O2
 SAN	?=
 WARN	 = -Wall -Wextra -Werror
-CFLAGS	 = -std=c11 -D_GNU_SOURCE $(WARN) $(OPT) -g $(HARDEN) $(SAN) \
+CFLAGS	 = -std=c11 -D_GNU_SOURCE -pthread $(WARN) $(OPT) -g $(HARDEN) $(SAN) \
 	   $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 CXXFLAGS = -std=c++11 $(WARN) $(OPT) -g $(HARDEN) $(SAN) \
 	   $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-LDFLAGS	 = -pie -Wl,-z,relro,-z,now $(SAN)
+LDFLAGS	 = -pie -Wl,-z,relro,-z,now -pthread $(SAN)
 LIBS	 = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
 # Objects, by program.  PURE are free of I/O: the unit tests link them.
@@ -41,9 +41,9 @@ PURE	 = buf log utf8 urlenc json token seal form spoolrec
 PUBLIC	 = $(PURE) store spool config http app page pool page_misc page_form main_public
 # vawgctl replays the spool, so it links the storage side too.
 CTL	 = buf log utf8 json token seal form spoolrec store spool keyring csv \
-	   export store_admin ctl_admin vawgctl
+	   export export_open store_admin ctl_admin vawgctl
 
-ADMIN	 = $(PURE) keyring csv export store store_admin config http page \
+ADMIN	 = $(PURE) keyring csv export export_open store store_admin config http page \
 	   pool admin page_admin main_admin
 
 PURE_O	 = $(PURE:%=$(BUILD)/%.o)

@@ -320,7 +320,7 @@ ctl_export(int argc, char *argv[])
 		goto out;
 	}
 	if (store_export_rows(st, o.form, o.from, o.to, export_row, &x) == -1 ||
-	    fflush(stdout) != 0)
+	    export_end(&x) == -1 || fflush(stdout) != 0)
 		goto out;
 	fprintf(stderr, "exported %lld rows, %lld did not open\n", x.rows,
 	    x.errors);

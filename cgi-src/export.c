@@ -208,45 +208,22 @@ hex_cell(struct exporter *x, const unsigned char *p, size_t n)
 	return csv_cell(&x->line, x->hex.data, x->hex.len, 0);
 }
 
-/* Opens the row's envelope into x->pairs.  1 opened, 0 not (status set). */
+/* One row in CSV.  pairs: its opened answers (decrypting mode, opened),
+ * else NULL; status: the last column in decrypting mode. */
 static int
-open_row(struct exporter *x, const struct export_row *row,
-    const char **status)
+write_row(struct exporter *x, const struct export_row *row,
+    const struct buf *pairs, const char *status)
 {
-	enum open_result	 r;
-
-	if (row->idem_len != TOKEN_NONCE_BYTES) {
-		*status = "stored envelope is not readable";
-		return 0;
-	}
-	r = keyring_open(x->keys, row->sealed, row->sealed_len, row->idem,
-	    x->form_name, &x->pairs);
-	if (r != OPEN_OK) {
-		*status = seal_open_strerror(r);
-		return 0;
-	}
-	return 1;
-}
-
-int
-export_row(const struct export_row *row, void *arg)
-{
-	struct exporter		*x = arg;
 	const struct form	*f;
 	struct pair		 pv[EXPORT_MAX_COLS];
-	const char		*status = "ok";
 	char			 ver[16];
 	size_t			 i, np = 0;
-	int			 rc = -1, opened = 0;
+	int			 rc = -1;
 
 	f = formset_find_version(x->versions, row->version_id);
 	snprintf(ver, sizeof(ver), "%d", f ? f->version : 0);
-	if (x->keys != NULL) {
-		if ((opened = open_row(x, row, &status)) == 1)
-			np = split_pairs(&x->pairs, pv, EXPORT_MAX_COLS);
-		else
-			x->errors++;
-	}
+	if (pairs != NULL)
+		np = split_pairs(pairs, pv, EXPORT_MAX_COLS);
 	if (csv_cell(&x->line, row->reference, strlen(row->reference), 1) ||
 	    csv_cell(&x->line, row->created, strlen(row->created), 0) ||
 	    csv_cell(&x->line, ver, strlen(ver), 0))
@@ -257,7 +234,7 @@ export_row(const struct export_row *row, void *arg)
 			if (plain_cell(f, row->plain, x->cols[i].name,
 			    &x->cell))
 				goto out;
-		} else if (opened &&
+		} else if (pairs != NULL &&
 		    sealed_cell(f, pv, np, x->cols[i].name, &x->cell))
 			goto out;
 		if (csv_cell(&x->line, x->cell.data ? x->cell.data : "",
@@ -276,17 +253,103 @@ export_row(const struct export_row *row, void *arg)
 	x->rows++;
 	rc = flush_line(x);
 out:
-	/* Wiped now, not at the end: no row's answers outlive the row. */
-	buf_reset(&x->pairs);
-	buf_reset(&x->cell);
+	buf_reset(&x->cell);	/* it held an answer */
 	return rc;
+}
+
+static void
+slot_reset(struct export_slot *sl)
+{
+	buf_reset(&sl->reference);
+	buf_reset(&sl->created);
+	buf_reset(&sl->plain);
+	buf_reset(&sl->idem);
+	buf_reset(&sl->sealed);
+	buf_reset(&sl->pairs);	/* wipes the opened answers */
+	sl->opened = 0;
+	sl->status = NULL;
+}
+
+static void
+slot_free(struct export_slot *sl)
+{
+	buf_free(&sl->reference);
+	buf_free(&sl->created);
+	buf_free(&sl->plain);
+	buf_free(&sl->idem);
+	buf_free(&sl->sealed);
+	buf_free(&sl->pairs);
+}
+
+/* Opens the waiting rows together, then writes them in order. */
+int
+export_end(struct exporter *x)
+{
+	size_t	 i;
+	int	 rc = 0;
+
+	if (x->nslots == 0)
+		return 0;
+	export_open_batch(x, x->slots, x->nslots);
+	for (i = 0; i < x->nslots; i++) {
+		struct export_slot	*sl = &x->slots[i];
+		struct export_row	 row = {
+			.version_id = sl->version_id,
+			.reference = sl->reference.data,
+			.created = sl->created.data,
+			.plain = sl->plain.data,
+		};
+
+		if (!sl->opened)
+			x->errors++;
+		if (rc == 0 && write_row(x, &row, sl->opened ? &sl->pairs :
+		    NULL, sl->status) == -1)
+			rc = -1;
+		slot_reset(sl);
+	}
+	x->nslots = 0;
+	return rc;
+}
+
+int
+export_row(const struct export_row *row, void *arg)
+{
+	struct exporter		*x = arg;
+	struct export_slot	*sl;
+
+	if (x->keys == NULL)
+		return write_row(x, row, NULL, NULL);
+	if (x->slots == NULL &&
+	    (x->slots = calloc(EXPORT_BATCH, sizeof(*x->slots))) == NULL)
+		return -1;
+	sl = &x->slots[x->nslots];
+	sl->version_id = row->version_id;
+	/* Copies: the row's memory is the database client's, and is gone
+	 * when this returns.  The buffers are kept from batch to batch. */
+	if (buf_puts(&sl->reference, row->reference) == -1 ||
+	    buf_puts(&sl->created, row->created) == -1 ||
+	    buf_puts(&sl->plain, row->plain) == -1 ||
+	    buf_append(&sl->idem, row->idem, row->idem_len) == -1 ||
+	    buf_append(&sl->sealed, row->sealed, row->sealed_len) == -1) {
+		slot_reset(sl);
+		return -1;
+	}
+	if (++x->nslots < EXPORT_BATCH)
+		return 0;
+	return export_end(x);
 }
 
 void
 export_free(struct exporter *x)
 {
+	size_t	 i;
+
+	for (i = 0; x->slots != NULL && i < EXPORT_BATCH; i++)
+		slot_free(&x->slots[i]);
+	free(x->slots);
+	x->slots = NULL;
+	x->nslots = 0;
 	buf_free(&x->line);
-	buf_free(&x->pairs);
 	buf_free(&x->cell);
 	buf_free(&x->hex);
 }

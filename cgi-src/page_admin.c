@@ -431,7 +431,8 @@ export_get(struct admin_app *a, struct req *r, struct resp *s)
 	http_send_head(r, s);
 	s->streamed = 1;
 	if (export_begin(&x) == -1 ||
-	    store_export_rows(a->store, form, from, to, export_row, &x) == -1)
+	    store_export_rows(a->store, form, from, to, export_row, &x) == -1 ||
+	    export_end(&x) == -1)
 		LOG_ERR("export of %s ended early after %lld rows", form,
 		    x.rows);
 	else

@@ -703,6 +703,18 @@ int	 store_recent_exports(struct store *, int limit,
 
 #define EXPORT_MAX_COLS	256
 
+/* One row waiting in a decrypting export's batch: its own copies of the
+ * row's fields, and what opening its envelope gave. */
+struct export_slot {
+	int32_t		 version_id;
+	struct buf	 reference, created, plain, idem, sealed;
+	struct buf	 pairs;		/* the opened answers; wiped */
+	int		 opened;
+	const char	*status;	/* "ok", or why it did not open */
+};
+
+#define EXPORT_BATCH	64	/* rows opened together */
+
 struct exporter {
 	/* Set by the caller: */
 	const struct formset	*versions;	/* every version; borrowed */
@@ -718,18 +730,26 @@ struct exporter {
 	}			 cols[EXPORT_MAX_COLS];
 	size_t			 ncols;
 	struct buf		 line;
-	struct buf		 pairs;		/* one row's answers, wiped */
 	struct buf		 cell;
 	struct buf		 hex;
+	struct export_slot	*slots;		/* EXPORT_BATCH, decrypting */
+	size_t			 nslots;	/* rows waiting */
 	long long		 rows;
 	long long		 errors;	/* rows that did not open */
 };
 
 /* Writes the byte-order mark and the header.  0 / -1. */
 int	 export_begin(struct exporter *);
-/* A store_export_rows() callback: writes one row.  0 / -1. */
+/* A store_export_rows() callback: writes one row, or (decrypting) adds it
+ * to the batch and writes the batch when it is full.  0 / -1. */
 int	 export_row(const struct export_row *, void *exporter);
-void	 export_free(struct exporter *);
+/* Writes the rows still in the batch.  0 / -1.  Call after the last row. */
+int	 export_end(struct exporter *);
+void	 export_free(struct exporter *);	/* wipes every slot */
+
+/* export_open.c: opens n slots' envelopes, on up to 4 threads. */
+void	 export_open_batch(const struct exporter *, struct export_slot *,
+	    size_t n);
 
 /* ---- json.c ---- */
 int	 json_string(struct buf *, const char *s, size_t len);	/* 0 / -1 */
