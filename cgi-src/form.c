@@ -325,9 +325,15 @@ form_validate(const struct form *form, struct kvlist *kv,
 		cap = f->kind == FIELD_CHECKBOXES ? f->noptions : 1;
 		if (fv->nvals >= cap)
 			return FORM_REPEATED_FIELD;
-		if (fv->vals == NULL &&
-		    (fv->vals = calloc(cap, sizeof(*fv->vals))) == NULL)
-			return FORM_NOMEM;
+		if (fv->vals == NULL) {
+			/* One block: the values, then the pairs they came
+			 * from (for their real lengths). */
+			if ((fv->vals = calloc(cap, sizeof(*fv->vals) +
+			    sizeof(*fv->src))) == NULL)
+				return FORM_NOMEM;
+			fv->src = (struct kv **)(fv->vals + cap);
+		}
+		fv->src[fv->nvals] = p;
 		fv->vals[fv->nvals++] = p->value;
 	}
 	/* Field layer: each value, then what is required. */
@@ -338,30 +344,25 @@ form_validate(const struct form *form, struct kvlist *kv,
 
 		for (j = 0; j < fv->nvals; j++) {
 			char	*v = fv->vals[j];
-			size_t	 len = strlen(v), ncp = 0, k;
-			struct kv *src = NULL;
+			struct kv *src = fv->src[j];
+			/* Not strlen, which stops at a decoded NUL. */
+			size_t	 len = src->valuelen, ncp = 0, k, before;
 
-			/* strlen stops at a decoded NUL; find the real length. */
-			for (k = 0; k < kv->n; k++)
-				if (kv->kv[k].value == v) {
-					src = &kv->kv[k];
-					break;
-				}
-			if (src != NULL)
-				len = src->valuelen;
-			if (utf8_check(v, len, NULL) != UTF8_OK) {
+			if (utf8_check(v, len, &ncp) != UTF8_OK) {
 				snprintf(fv->error, sizeof(fv->error),
 				    "This answer has characters we cannot "
 				    "accept. Please type it again");
 				/* Never echo or keep bad bytes. */
 				sodium_memzero(v, len);
-				if (src != NULL)
-					src->valuelen = 0;
+				src->valuelen = 0;
 				continue;
 			}
+			before = len;
 			if (f->kind == FIELD_TEXTAREA)
 				normalise_newlines(v, &len);
 			v = trim(v, &len);
+			/* Both removed only ASCII, one character per byte. */
+			ncp -= before - len;
 			if (len == 0)
 				continue;	/* an empty answer is no answer */
 			/* Checkboxes: the same option twice counts once. */
@@ -370,7 +371,6 @@ form_validate(const struct form *form, struct kvlist *kv,
 					break;
 			if (k < kept)
 				continue;
-			(void)utf8_check(v, len, &ncp);
 			if (fv->error[0] == '\0')
 				check_value(f, v, ncp, fv);
 			fv->vals[kept++] = v;

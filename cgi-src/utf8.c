@@ -4,7 +4,26 @@
  * C0 controls other than TAB, LF and CR, DEL and the C1 controls, which no
  * keyboard types and which can confuse terminals and spreadsheets.
  */
+#include <string.h>
+
 #include "vawg.h"
+
+#define ONES	0x0101010101010101ULL
+#define HIGHS	0x8080808080808080ULL
+
+/* 1 if all eight bytes are printable ASCII (0x20-0x7e): the common case,
+ * checked a word at a time.  b + 0x60 has its high bit set exactly when
+ * b >= 0x20, and b + 1 exactly when b is 0x7f (for b < 0x80, no carry
+ * crosses into the next byte). */
+static int
+printable8(const unsigned char *p)
+{
+	uint64_t	 w;
+
+	memcpy(&w, p, sizeof(w));
+	return (w & HIGHS) == 0 && ((w + 0x60 * ONES) & HIGHS) == HIGHS &&
+	    ((w + ONES) & HIGHS) == 0;
+}
 
 enum utf8_result
 utf8_check(const char *str, size_t len, size_t *ncodepoints)
@@ -16,6 +35,11 @@ utf8_check(const char *str, size_t len, size_t *ncodepoints)
 	while (i < len) {
 		unsigned char c = s[i];
 
+		if (len - i >= 8 && printable8(s + i)) {
+			i += 8;
+			n += 8;
+			continue;
+		}
 		if (c < 0x80) {
 			if (c == 0)
 				return UTF8_NUL;

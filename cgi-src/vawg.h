@@ -268,6 +268,7 @@ struct formset {
 /* The answers to one field after validation (values point into a kvlist). */
 struct fieldval {
 	char		**vals;		/* owned array; strings borrowed */
+	struct kv	**src;		/* each value's pair (in vals' block) */
 	size_t		 nvals;
 	char		 error[160];	/* the field's own message, "" if fine */
 };

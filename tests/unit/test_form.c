@@ -452,6 +452,30 @@ test_form_choice_not_in_options(void)
 	done(&x);
 }
 
+/* The limit counts characters after trimming and after CRLF becomes LF:
+ * "  ééé\r\nabcde  " is 9 characters once stored, 11 before folding and
+ * 15 before trimming. */
+static void
+test_form_length_counted_after_trim_and_crlf(void)
+{
+	struct run	 x;
+
+	CHECK(validate(&x, MINIMAL "&story=%20%20%C3%A9%C3%A9%C3%A9%0D%0A"
+	    "abcde%20%20") == FORM_ACCEPT);
+	CHECK_EQ(x.nerrors, 0);
+	CHECK(one_value(&x, F_STORY, "\xc3\xa9\xc3\xa9\xc3\xa9\nabcde"));
+	done(&x);
+	/* Ten characters with a folded line break: accepted; eleven: not. */
+	CHECK(validate(&x, MINIMAL "&story=%C3%A9%C3%A9%C3%A9%C3%A9%0D%0A"
+	    "abcde%20") == FORM_ACCEPT);
+	CHECK_EQ(x.nerrors, 0);
+	done(&x);
+	CHECK(validate(&x, MINIMAL "&story=%C3%A9%C3%A9%C3%A9%C3%A9%0D%0A"
+	    "abcdef%20") == FORM_ACCEPT);
+	CHECK(only_error(&x, F_STORY, MSG_TOO_LONG));
+	done(&x);
+}
+
 static void
 test_form_textarea_max_length(void)
 {
@@ -791,6 +815,7 @@ const struct unit_test form_tests[] = {
 	TEST(test_form_token_value),
 	TEST(test_form_choice_not_in_options),
 	TEST(test_form_textarea_max_length),
+	TEST(test_form_length_counted_after_trim_and_crlf),
 	TEST(test_form_max_length_counts_code_points),
 	TEST(test_form_textarea_newlines),
 	TEST(test_form_trims_spaces),

@@ -214,7 +214,48 @@ test_utf8_exact_heap_buffer(void)
 	}
 }
 
+/* The word-at-a-time path for printable ASCII must agree with the byte
+ * rules: every byte value, at every position of a 24-byte run of
+ * printable text (so in each of three words and at each offset). */
+static void
+test_utf8_every_byte_at_every_position(void)
+{
+	unsigned char	 s[24];
+	size_t		 pos, n, bad = 0;
+	unsigned	 b;
+
+	for (pos = 0; pos < sizeof(s); pos++)
+		for (b = 0; b < 256; b++) {
+			enum utf8_result want, got;
+
+			memset(s, 'a', sizeof(s));
+			s[pos] = (unsigned char)b;
+			if (b == 0)
+				want = UTF8_NUL;
+			else if (b >= 0x80)
+				want = UTF8_INVALID;	/* alone, never valid */
+			else if ((b < 0x20 && b != '\t' && b != '\n' &&
+			    b != '\r') || b == 0x7f)
+				want = UTF8_CONTROL;
+			else
+				want = UTF8_OK;
+			n = 0;
+			got = utf8_check((const char *)s, sizeof(s), &n);
+			if (got != want || (want == UTF8_OK && n != sizeof(s)))
+				bad++;
+		}
+	CHECK_EQ(bad, 0);
+	/* And runs that end part-way into a word. */
+	for (pos = 0; pos <= sizeof(s); pos++) {
+		memset(s, 'z', sizeof(s));
+		n = 0;
+		CHECK(utf8_check((const char *)s, pos, &n) == UTF8_OK);
+		CHECK_EQ(n, pos);
+	}
+}
+
 const struct unit_test utf8_tests[] = {
+	TEST(test_utf8_every_byte_at_every_position),
 	TEST(test_utf8_ascii),
 	TEST(test_utf8_empty),
 	TEST(test_utf8_tab_lf_cr_allowed),
