@@ -257,28 +257,19 @@ out:
 	return rc;
 }
 
+/* Applies fn (buf_reset or buf_free) to every buffer of a slot; either
+ * way the opened answers in pairs are wiped. */
 static void
-slot_reset(struct export_slot *sl)
+slot_bufs(struct export_slot *sl, void (*fn)(struct buf *))
 {
-	buf_reset(&sl->reference);
-	buf_reset(&sl->created);
-	buf_reset(&sl->plain);
-	buf_reset(&sl->idem);
-	buf_reset(&sl->sealed);
-	buf_reset(&sl->pairs);	/* wipes the opened answers */
+	struct buf	*b[] = { &sl->reference, &sl->created, &sl->plain,
+			    &sl->idem, &sl->sealed, &sl->pairs };
+	size_t		 i;
+
+	for (i = 0; i < sizeof(b) / sizeof(b[0]); i++)
+		fn(b[i]);
 	sl->opened = 0;
 	sl->status = NULL;
-}
-
-static void
-slot_free(struct export_slot *sl)
-{
-	buf_free(&sl->reference);
-	buf_free(&sl->created);
-	buf_free(&sl->plain);
-	buf_free(&sl->idem);
-	buf_free(&sl->sealed);
-	buf_free(&sl->pairs);
 }
 
 /* Opens the waiting rows together, then writes them in order. */
@@ -305,7 +296,7 @@ export_end(struct exporter *x)
 		if (rc == 0 && write_row(x, &row, sl->opened ? &sl->pairs :
 		    NULL, sl->status) == -1)
 			rc = -1;
-		slot_reset(sl);
+		slot_bufs(sl, buf_reset);
 	}
 	x->nslots = 0;
 	return rc;
@@ -331,7 +322,7 @@ export_row(const struct export_row *row, void *arg)
 	    buf_puts(&sl->plain, row->plain) == -1 ||
 	    buf_append(&sl->idem, row->idem, row->idem_len) == -1 ||
 	    buf_append(&sl->sealed, row->sealed, row->sealed_len) == -1) {
-		slot_reset(sl);
+		slot_bufs(sl, buf_reset);
 		return -1;
 	}
 	if (++x->nslots < EXPORT_BATCH)
@@ -345,7 +336,7 @@ export_free(struct exporter *x)
 	size_t	 i;
 
 	for (i = 0; x->slots != NULL && i < EXPORT_BATCH; i++)
-		slot_free(&x->slots[i]);
+		slot_bufs(&x->slots[i], buf_free);
 	free(x->slots);
 	x->slots = NULL;
 	x->nslots = 0;

@@ -256,7 +256,11 @@ confirm(struct app *app, struct resp *s, const struct form *f,
 	const struct page_split *c = app->cache == NULL ? NULL :
 	    &app->cache[f - app->forms.forms].confirm;
 
+	/* The cached halves bypass the template's escaping, so only a
+	 * reference in its own alphabet (as the schema's CHECK keeps them)
+	 * goes between them; anything else is rendered, and escaped. */
 	if (c != NULL && c->valid && !has_notice(f, vals) &&
+	    reference[strspn(reference, REFERENCE_CHARS)] == '\0' &&
 	    send_split(s, c, reference) == 0)
 		return;
 	render_confirmation(s, f, vals, reference);

@@ -108,6 +108,8 @@ void	 urlenc_free(struct kvlist *);	/* wipes and frees; NULL-safe */
 #define TOKEN_NONCE_BYTES	16
 #define TOKEN_TEXT_MAX		128	/* base64url text, with NUL */
 #define REFERENCE_TEXT		10	/* "K7QM-4XPT" and NUL */
+/* What the schema's CHECK lets a stored reference hold. */
+#define REFERENCE_CHARS		"ABCDEFGHIJKLMNOPQRSTUVWXYZ23456789-"
 
 struct token {
 	uint32_t	form_id;

@@ -84,6 +84,22 @@ def test_no_5xx_no_cookie_seen(ctx):
     assert not ctx.cookies, 'cookies set: %s' % ctx.cookies[:5]
 
 
+
+def test_nginx_saw_no_upstream_error(ctx):
+    """The pools close each connection as soon as the request's stdin is
+    read to its end, without libfcgi's lingering close (pool.c); nginx
+    must never have seen a connection reset, a premature close or any
+    other upstream error for that, in everything this suite sent."""
+    path = os.path.join(ctx.stack.var, 'log', 'nginx-error.log')
+    with open(path, 'rb') as f:
+        lines = f.read().splitlines()
+    marks = (b'upstream', b'recv()', b'reset by peer', b'prematurely',
+             b'while reading response header')
+    bad = [x for x in lines if any(m in x for m in marks)]
+    ctx.figure('nginx_error_log_lines', len(lines))
+    ctx.figure('nginx_upstream_errors', len(bad))
+    assert not bad, 'nginx logged upstream errors: %r' % bad[:3]
+
 # ---------------------------------------------------------------------------
 # The forged X-Forwarded-For (issue 4, item 4)
 # ---------------------------------------------------------------------------
