@@ -144,16 +144,22 @@ form_token_value(const struct kvlist *kv, const char **val, size_t *len)
 	return found;
 }
 
+/* The field named by kv, or -1.  Browsers send fields in page order, so
+ * the search starts just after the last one found (*hint) and wraps. */
 static int
-field_index(const struct form *f, const struct kv *kv)
+field_index(const struct form *f, const struct kv *kv, size_t *hint)
 {
-	size_t	 i;
+	size_t	 i, k;
 
-	if (memchr(kv->name, '\0', kv->namelen) != NULL)
+	if (memchr(kv->name, '\0', kv->namelen) != NULL || f->nfields == 0)
 		return -1;
-	for (i = 0; i < f->nfields; i++)
-		if (strcmp(f->fields[i].name, kv->name) == 0)
+	for (k = 0; k < f->nfields; k++) {
+		i = (*hint + k) % f->nfields;
+		if (strcmp(f->fields[i].name, kv->name) == 0) {
+			*hint = i + 1;
 			return (int)i;
+		}
+	}
 	return -1;
 }
 
@@ -299,7 +305,7 @@ enum form_reject
 form_validate(const struct form *form, struct kvlist *kv,
     struct fieldval *vals, size_t *nerrors)
 {
-	size_t		 i, j;
+	size_t		 i, j, hint = 0;
 	int		 idx;
 
 	*nerrors = 0;
@@ -318,7 +324,7 @@ form_validate(const struct form *form, struct kvlist *kv,
 				return FORM_HONEYPOT;
 			continue;
 		}
-		if ((idx = field_index(form, p)) < 0)
+		if ((idx = field_index(form, p, &hint)) < 0)
 			return FORM_UNKNOWN_FIELD;
 		f = &form->fields[idx];
 		fv = &vals[idx];

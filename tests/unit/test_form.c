@@ -452,6 +452,26 @@ test_form_choice_not_in_options(void)
 	done(&x);
 }
 
+/* Fields are found whatever order they come in (the search starts after
+ * the last one found and wraps), and an unknown name is still refused. */
+static void
+test_form_fields_in_any_order(void)
+{
+	struct run	 x;
+
+	CHECK(validate(&x, "area=south&needs=housing&contact=none"
+	    "&when=2024-03-27&story=hi&name=Ann&needs=legal") == FORM_ACCEPT);
+	CHECK_EQ(x.nerrors, 0);
+	CHECK(one_value(&x, F_NAME, "Ann"));
+	CHECK(one_value(&x, F_AREA, "south"));
+	CHECK(one_value(&x, F_STORY, "hi"));
+	CHECK_EQ(x.vals[F_NEEDS].nvals, 2);
+	done(&x);
+	CHECK(validate(&x, "area=south&name=Ann&contact=none&nosuch=1") ==
+	    FORM_UNKNOWN_FIELD);
+	done(&x);
+}
+
 /* The limit counts characters after trimming and after CRLF becomes LF:
  * "  ééé\r\nabcde  " is 9 characters once stored, 11 before folding and
  * 15 before trimming. */
@@ -816,6 +836,7 @@ const struct unit_test form_tests[] = {
 	TEST(test_form_choice_not_in_options),
 	TEST(test_form_textarea_max_length),
 	TEST(test_form_length_counted_after_trim_and_crlf),
+	TEST(test_form_fields_in_any_order),
 	TEST(test_form_max_length_counts_code_points),
 	TEST(test_form_textarea_newlines),
 	TEST(test_form_trims_spaces),
