@@ -58,3 +58,51 @@ def test_public_role_cannot_touch_submissions(ctx):
     k = len(tries)
     ctx.figure('public_role_denied', '%d of %d' % (k - len(allowed), k))
     assert not allowed, 'as vawg_public: %s' % ' || '.join(allowed)
+
+
+def test_submit_refuses_an_unknown_form_version(ctx):
+    """vawg.submit() checks the form version itself (sql/005, which
+    replaced the foreign key): an unknown version stores nothing and fails
+    with the foreign-key SQLSTATE; a known one stores one row."""
+    idem = "'\\x5eed0000000000000000000000000005'::bytea"
+    call = ("SELECT vawg.submit(%s, " + idem + ", 'AAAA-BBBB', '{}', "
+            "'\\x00'::bytea, '0000000000000000');")
+    count = ("SELECT count(*) FROM vawg.submission WHERE idem_key = "
+             + idem + ";")
+    rc, out, err = ctx.stack.psql_try(
+        '\\set VERBOSITY verbose\n' + call % '2147483647', user='vawg_public')
+    stored = int(ctx.stack.psql(count))
+    ctx.figure('submit_unknown_version_refused', 'yes' if rc != 0 else 'no')
+    assert rc != 0 and '23503' in err, (
+        'unknown version: exit %d, %r' % (rc, err.strip()[:200]))
+    assert stored == 0, 'unknown version stored %d rows' % stored
+    # A real version in the same call shape stores once and answers the
+    # reference, twice over (the idempotency key).
+    ver = ctx.stack.psql('SELECT version_id FROM vawg.form_current LIMIT 1;')
+    refs = [ctx.stack.psql(call % ver, user='vawg_public') for _ in range(2)]
+    stored = int(ctx.stack.psql(count))
+    ctx.stack.psql('DELETE FROM vawg.submission WHERE idem_key = '
+                   + idem + ';')
+    assert refs == ['AAAA-BBBB'] * 2 and stored == 1, (
+        'known version: references %r, %d rows' % (refs, stored))
+
+
+def test_form_versions_are_never_deleted(ctx):
+    """Without the foreign key, what keeps a submission's version is a
+    trigger: no version is deleted, renumbered or truncated, even by the
+    owner.  Each attempt runs in a transaction that is rolled back."""
+    tries = [
+        'BEGIN; DELETE FROM vawg.form_version; ROLLBACK;',
+        'BEGIN; UPDATE vawg.form_version SET id = id + 1000; ROLLBACK;',
+        'BEGIN; TRUNCATE vawg.form_version CASCADE; ROLLBACK;',
+    ]
+    let_through = []
+    for sql in tries:
+        rc, out, err = ctx.stack.psql_try(
+            'SET ROLE vawg_owner;\n' + sql, user='postgres')
+        if rc == 0 or 'never deleted or renumbered' not in err:
+            let_through.append('%s -> exit %d %r' % (sql, rc,
+                                                    err.strip()[:120]))
+    ctx.figure('form_version_changes_refused', '%d of %d' % (
+        len(tries) - len(let_through), len(tries)))
+    assert not let_through, '; '.join(let_through)
