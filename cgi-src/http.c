@@ -158,7 +158,9 @@ put_uint(struct buf *h, size_t v)
 static int
 put_header(struct buf *h, const char *name, const char *value)
 {
-	return buf_puts(h, name) | buf_puts(h, value) | buf_puts(h, "\r\n");
+	/* || evaluates left to right and stops at the first failure; | would
+	 * leave the order of the appends to the compiler. */
+	return buf_puts(h, name) || buf_puts(h, value) || buf_puts(h, "\r\n");
 }
 
 size_t
@@ -178,29 +180,29 @@ http_body_len(const struct resp *s)
 static int
 http_head(struct buf *h, const struct resp *s, int with_length)
 {
-	int	 rc;
-
-	rc = buf_puts(h, "Status: ") | put_uint(h, (size_t)s->status) |
-	    buf_puts(h, " ") | buf_puts(h, http_status_text(s->status)) |
-	    buf_puts(h, "\r\n") | put_header(h, "Content-Type: ",
-	    s->ctype ? s->ctype : "text/html; charset=utf-8") |
-	    buf_puts(h, SECURITY_HEADERS);
-	if (with_length)
-		rc |= buf_puts(h, "Content-Length: ") |
-		    put_uint(h, http_body_len(s)) | buf_puts(h, "\r\n");
-	if (s->location[0] != '\0')
-		rc |= put_header(h, "Location: ", s->location);
-	if (s->allow != NULL)
-		rc |= put_header(h, "Allow: ", s->allow);
-	if (s->clear_site_data)
-		rc |= buf_puts(h, "Clear-Site-Data: \"cache\", \"cookies\", "
-		    "\"storage\"\r\n");
-	if (s->set_cookie[0] != '\0')
-		rc |= put_header(h, "Set-Cookie: ", s->set_cookie);
-	if (s->disposition[0] != '\0')
-		rc |= put_header(h, "Content-Disposition: ", s->disposition);
-	rc |= buf_puts(h, "\r\n");
-	return rc;
+	if (buf_puts(h, "Status: ") || put_uint(h, (size_t)s->status) ||
+	    buf_puts(h, " ") || buf_puts(h, http_status_text(s->status)) ||
+	    buf_puts(h, "\r\n") || put_header(h, "Content-Type: ",
+	    s->ctype ? s->ctype : "text/html; charset=utf-8") ||
+	    buf_puts(h, SECURITY_HEADERS))
+		return -1;
+	if (with_length && (buf_puts(h, "Content-Length: ") ||
+	    put_uint(h, http_body_len(s)) || buf_puts(h, "\r\n")))
+		return -1;
+	if (s->location[0] != '\0' && put_header(h, "Location: ", s->location))
+		return -1;
+	if (s->allow != NULL && put_header(h, "Allow: ", s->allow))
+		return -1;
+	if (s->clear_site_data && buf_puts(h, "Clear-Site-Data: \"cache\", "
+	    "\"cookies\", \"storage\"\r\n"))
+		return -1;
+	if (s->set_cookie[0] != '\0' &&
+	    put_header(h, "Set-Cookie: ", s->set_cookie))
+		return -1;
+	if (s->disposition[0] != '\0' &&
+	    put_header(h, "Content-Disposition: ", s->disposition))
+		return -1;
+	return buf_puts(h, "\r\n");
 }
 
 static void
