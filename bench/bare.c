@@ -39,21 +39,16 @@
 #include <libpq-fe.h>
 #include <sodium.h>
 
-/* The public pool's headers (cgi-src/http.c), byte for byte. */
+#include "vawg.h"
+
+/* The public pool's headers, byte for byte (the same macro http.c sends). */
 #define HEADERS \
 	"Status: 200 OK\r\nContent-Type: text/html; charset=utf-8\r\n" \
-	"Content-Security-Policy: default-src 'self'; base-uri 'none'; " \
-	"form-action 'self'; frame-ancestors 'none'; object-src 'none'\r\n" \
-	"X-Content-Type-Options: nosniff\r\n" \
-	"Referrer-Policy: no-referrer\r\n" \
-	"X-Frame-Options: DENY\r\n" \
-	"Cross-Origin-Opener-Policy: same-origin\r\n" \
-	"Permissions-Policy: camera=(), microphone=(), geolocation=()\r\n" \
-	"Cache-Control: no-store\r\n" \
+	HTTP_SECURITY_HEADERS \
 	"Content-Length: %zu\r\n\r\n"
 
 #define BODY_MAX	65536
-#define ENV_HEADER	9	/* version and key id, as seal.c writes them */
+#define ENV_HEADER	(1 + SEAL_KEY_ID_BYTES)	/* version and key id, as seal.c */
 
 struct page {
 	char	*body;
@@ -126,7 +121,7 @@ store_post(PGconn *db, const struct post *ps, const char *body, size_t len)
 	randombytes_buf(idem, sizeof(idem));
 	memcpy(plain, idem, sizeof(idem));
 	memcpy(plain + sizeof(idem), body, len < plen - 16 ? len : plen - 16);
-	env[0] = 1;
+	env[0] = ENVELOPE_VERSION;
 	memcpy(env + 1, ps->key_id, 8);
 	if (crypto_box_seal(env + ENV_HEADER, plain, plen, ps->pk) != 0)
 		goto out;

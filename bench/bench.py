@@ -1197,23 +1197,21 @@ def num(fg, k, default=0.0):
 
 def cmd_report(args):
     fg = read_figures(os.path.join(RUN, 'figures.txt'))
+
+    def ratio(a, b):
+        return num(fg, a + '.rps') / max(1, num(fg, b + '.rps'))
+
     r = {}
-    r['get_over_static'] = (num(fg, 'get_consultation.rps') /
-                            max(1, num(fg, 'static_64.rps')))
-    r['get_referral_over_static'] = (num(fg, 'get_referral.rps') /
-                                     max(1, num(fg, 'static_64.rps')))
-    r['get_over_bare'] = (num(fg, 'get_consultation.rps') /
-                          max(1, num(fg, 'get_bare.rps')))
-    r['bare_over_static'] = (num(fg, 'get_bare.rps') /
-                             max(1, num(fg, 'static_64.rps')))
-    r['post_over_pgbench'] = (num(fg, 'post_0.rps') /
-                              max(1, num(fg, 'pgbench.rps')))
-    r['post_over_bare'] = (num(fg, 'post_0.rps') /
-                           max(1, num(fg, 'post_bare.rps')))
-    r['bare_post_over_pgbench'] = (num(fg, 'post_bare.rps') /
-                                   max(1, num(fg, 'pgbench.rps')))
-    r['post_1m_over_post_0'] = (num(fg, 'post_1m.rps') /
-                                max(1, num(fg, 'post_0.rps')))
+    for key, a, b in (
+            ('get_over_static', 'get_consultation', 'static_64'),
+            ('get_referral_over_static', 'get_referral', 'static_64'),
+            ('get_over_bare', 'get_consultation', 'get_bare'),
+            ('bare_over_static', 'get_bare', 'static_64'),
+            ('post_over_pgbench', 'post_0', 'pgbench'),
+            ('post_over_bare', 'post_0', 'post_bare'),
+            ('bare_post_over_pgbench', 'post_bare', 'pgbench'),
+            ('post_1m_over_post_0', 'post_1m', 'post_0')):
+        r[key] = ratio(a, b)
     r['post_1m_over_post_0_p99'] = (num(fg, 'post_1m.p99_ms') /
                                     max(1e-9, num(fg, 'post_0.p99_ms')))
     r['post_worker_cpu_us'] = max(num(fg, 'post_0.cpu_worker_us'),

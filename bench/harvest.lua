@@ -5,14 +5,6 @@
 -- token, minted by the service as usual.
 dofile(debug.getinfo(1, "S").source:match("^@(.*/)") .. "report.lua")
 
-local threads, counter = {}, 0
-
-function setup(thread)
-	thread:set("id", counter)
-	counter = counter + 1
-	table.insert(threads, thread)
-end
-
 function init(args)
 	out = assert(io.open(os.getenv("BENCH_TOKENS") .. "." .. id, "w"))
 	-- Line-buffered: wrk stops its threads without a callback, so

@@ -7,14 +7,6 @@
 -- the 200s and reports both.
 dofile(debug.getinfo(1, "S").source:match("^@(.*/)") .. "report.lua")
 
-local threads, counter = {}, 0
-
-function setup(thread)
-	thread:set("id", counter)
-	counter = counter + 1
-	table.insert(threads, thread)
-end
-
 function init(args)
 	tokens = {}
 	local prefix = os.getenv("BENCH_TOKENS") or ""

@@ -13,3 +13,13 @@ function bench_done(summary, latency, requests)
 end
 
 done = bench_done
+
+-- Numbers each wrk thread (its global "id") and keeps them in "threads",
+-- for scripts that keep one file per thread and sum them in done().
+threads, counter = {}, 0
+
+function setup(thread)
+	thread:set("id", counter)
+	counter = counter + 1
+	table.insert(threads, thread)
+end

@@ -103,7 +103,7 @@ BARE=$BENCH_RUN/bare
 CFLAGS="-std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -O2"
 gcc $CFLAGS -Icgi-src bench/mkrows.c build/seal.o build/buf.o build/log.o \
     build/token.o $(pkg-config --libs libsodium) -o "$MKROWS"
-gcc $CFLAGS bench/bare.c $(pkg-config --cflags --libs fcgi libpq libsodium) \
+gcc $CFLAGS -Icgi-src bench/bare.c $(pkg-config --cflags --libs fcgi libpq libsodium) \
     -o "$BARE"
 
 say "answers: one checked POST, then the table emptied"

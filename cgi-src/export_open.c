@@ -56,12 +56,19 @@ open_range(void *arg)
 	return NULL;
 }
 
+/* Asked once per process: glibc reads /sys for it each time. */
 static size_t
 cores(void)
 {
-	long	 n = sysconf(_SC_NPROCESSORS_ONLN);
+	static size_t	 n;
+	long		 online;
 
-	return n < 1 ? 1 : n > EXPORT_THREADS ? EXPORT_THREADS : (size_t)n;
+	if (n == 0) {
+		online = sysconf(_SC_NPROCESSORS_ONLN);
+		n = online < 1 ? 1 : online > EXPORT_THREADS ?
+		    EXPORT_THREADS : (size_t)online;
+	}
+	return n;
 }
 
 void

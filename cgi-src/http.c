@@ -15,17 +15,6 @@
 
 #include "vawg.h"
 
-/* DESIGN.md: the same strict policy on every page; no inline anything. */
-#define SECURITY_HEADERS \
-	"Content-Security-Policy: default-src 'self'; base-uri 'none'; " \
-	"form-action 'self'; frame-ancestors 'none'; object-src 'none'\r\n" \
-	"X-Content-Type-Options: nosniff\r\n" \
-	"Referrer-Policy: no-referrer\r\n" \
-	"X-Frame-Options: DENY\r\n" \
-	"Cross-Origin-Opener-Policy: same-origin\r\n" \
-	"Permissions-Policy: camera=(), microphone=(), geolocation=()\r\n" \
-	"Cache-Control: no-store\r\n"
-
 static const char *
 param(struct FCGX_Request *f, const char *name)
 {
@@ -184,7 +173,7 @@ http_head(struct buf *h, const struct resp *s, int with_length)
 	    buf_puts(h, " ") || buf_puts(h, http_status_text(s->status)) ||
 	    buf_puts(h, "\r\n") || put_header(h, "Content-Type: ",
 	    s->ctype ? s->ctype : "text/html; charset=utf-8") ||
-	    buf_puts(h, SECURITY_HEADERS))
+	    buf_puts(h, HTTP_SECURITY_HEADERS))
 		return -1;
 	if (with_length && (buf_puts(h, "Content-Length: ") ||
 	    put_uint(h, http_body_len(s)) || buf_puts(h, "\r\n")))

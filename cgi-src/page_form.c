@@ -187,20 +187,30 @@ out:
 	page_end(root, s, status);
 }
 
-/* 1 if any answer chosen carries an urgent notice (e.g. 24-hour help
- * after a recent assault), which the confirmation then shows. */
+/* The urgent notice an answer brings (e.g. 24-hour help after a recent
+ * assault), or NULL. */
+static const char *
+option_notice(const struct field *fd, const char *value)
+{
+	size_t	 k;
+
+	for (k = 0; k < fd->noptions; k++)
+		if (fd->options[k].notice[0] != '\0' &&
+		    strcmp(fd->options[k].value, value) == 0)
+			return fd->options[k].notice;
+	return NULL;
+}
+
+/* 1 if any answer chosen brings a notice, which the confirmation shows. */
 static int
 has_notice(const struct form *f, const struct fieldval *vals)
 {
-	size_t	 i, j, k;
+	size_t	 i, j;
 
-	for (i = 0; i < f->nfields; i++)
-		for (j = 0; vals != NULL && j < vals[i].nvals; j++)
-			for (k = 0; k < f->fields[i].noptions; k++)
-				if (f->fields[i].options[k].notice[0] != '\0' &&
-				    strcmp(f->fields[i].options[k].value,
-				    vals[i].vals[j]) == 0)
-					return 1;
+	for (i = 0; vals != NULL && i < f->nfields; i++)
+		for (j = 0; j < vals[i].nvals; j++)
+			if (option_notice(&f->fields[i], vals[i].vals[j]))
+				return 1;
 	return 0;
 }
 
@@ -209,24 +219,18 @@ render_confirmation(struct resp *s, const struct form *f,
     const struct fieldval *vals, const char *reference)
 {
 	struct view_dict	*root, *page = NULL, *d;
-	size_t			 i, j, k;
+	const char		*notice;
+	size_t			 i, j;
 
 	if ((root = page_begin(f->title, "confirm.tpl", &page)) != NULL) {
 		(void)view_set(page, "FORM_TITLE", f->title);
 		(void)view_set(page, "REFERENCE", reference);
 		for (i = 0; vals != NULL && i < f->nfields; i++)
 			for (j = 0; j < vals[i].nvals; j++)
-				for (k = 0; k < f->fields[i].noptions; k++) {
-					const struct field_option *o =
-					    &f->fields[i].options[k];
-
-					if (o->notice[0] == '\0' ||
-					    strcmp(o->value, vals[i].vals[j]))
-						continue;
-					if ((d = view_section(page, "NOTICE")))
-						(void)view_set(d, "TEXT",
-						    o->notice);
-				}
+				if ((notice = option_notice(&f->fields[i],
+				    vals[i].vals[j])) != NULL &&
+				    (d = view_section(page, "NOTICE")) != NULL)
+					(void)view_set(d, "TEXT", notice);
 		(void)page_paragraphs(page, "NEXT_PARA", f->confirmation);
 	}
 	page_end(root, s, 200);
@@ -546,14 +550,9 @@ cached_form(struct app *app, struct req *r, struct resp *s,
 	/* Opened or closed since it was rendered: render afresh. */
 	if (!c->form.valid || c->open != open)
 		return -1;
-	if (!open) {
-		s->pieces[0] = (struct resp_piece){ c->form.head.data,
-		    c->form.head.len };
-		s->npieces = 1;
-		s->status = 200;
-		return 0;
-	}
-	if (token_mint(app->token_key, f->id, r->now, token,
+	/* A closed form's page is all head: nothing goes between. */
+	token[0] = '\0';
+	if (open && token_mint(app->token_key, f->id, r->now, token,
 	    sizeof(token)) == -1)
 		return -1;
 	rc = send_split(s, &c->form, token);

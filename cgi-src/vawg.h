@@ -476,6 +476,18 @@ enum body_result http_read_body(struct req *r, size_t max);
 void	 http_send(struct req *r, struct resp *s);
 /* Writes only status and headers (no Content-Length), for a streamed
  * body that follows with http_stream(). */
+/* DESIGN.md: the same strict policy on every page; no inline anything.
+ * Sent by http.c on every answer, and by bench/bare.c, byte for byte. */
+#define HTTP_SECURITY_HEADERS \
+	"Content-Security-Policy: default-src 'self'; base-uri 'none'; " \
+	"form-action 'self'; frame-ancestors 'none'; object-src 'none'\r\n" \
+	"X-Content-Type-Options: nosniff\r\n" \
+	"Referrer-Policy: no-referrer\r\n" \
+	"X-Frame-Options: DENY\r\n" \
+	"Cross-Origin-Opener-Policy: same-origin\r\n" \
+	"Permissions-Policy: camera=(), microphone=(), geolocation=()\r\n" \
+	"Cache-Control: no-store\r\n"
+
 void	 http_send_head(struct req *r, struct resp *s);
 size_t	 http_body_len(const struct resp *);	/* body, or its pieces */
 int	 http_stream(const char *p, size_t n, void *req);	/* 0 / -1 */

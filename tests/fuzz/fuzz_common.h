@@ -27,4 +27,17 @@
 int	LLVMFuzzerTestOneInput(const unsigned char *, size_t);
 int	LLVMFuzzerInitialize(int *, char ***);
 
+/* The initializer of a harness that needs nothing but libsodium ready
+ * (include <sodium.h> first). */
+#define FUZZ_SODIUM_INITIALIZE						\
+int									\
+LLVMFuzzerInitialize(int *argc, char ***argv)				\
+{									\
+	(void)argc;							\
+	(void)argv;							\
+	if (sodium_init() < 0)						\
+		abort();						\
+	return 0;							\
+}
+
 #endif /* FUZZ_COMMON_H */

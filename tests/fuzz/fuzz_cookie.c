@@ -24,15 +24,7 @@
 #define NAME_TLS	"__Host-vawg_admin"	/* admin.c: COOKIE_NAME_TLS */
 #define TOKEN_BYTES	16
 
-int
-LLVMFuzzerInitialize(int *argc, char ***argv)
-{
-	(void)argc;
-	(void)argv;
-	if (sodium_init() < 0)
-		abort();
-	return 0;
-}
+FUZZ_SODIUM_INITIALIZE
 
 /* The model: 1 and the hash, or 0. */
 static int

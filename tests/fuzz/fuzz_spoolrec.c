@@ -29,15 +29,7 @@
 #define ENV_HEADER	(1 + SEAL_KEY_ID_BYTES)
 #define ENV_MIN		(ENV_HEADER + crypto_box_SEALBYTES + SEAL_PAD_BLOCK)
 
-int
-LLVMFuzzerInitialize(int *argc, char ***argv)
-{
-	(void)argc;
-	(void)argv;
-	if (sodium_init() < 0)
-		abort();
-	return 0;
-}
+FUZZ_SODIUM_INITIALIZE
 
 static int
 lower_hex(const char *s, size_t n)

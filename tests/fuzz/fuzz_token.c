@@ -38,15 +38,7 @@ static const unsigned char key[TOKEN_KEY_BYTES] = {
 static const char b64url[] =
     "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 
-int
-LLVMFuzzerInitialize(int *argc, char ***argv)
-{
-	(void)argc;
-	(void)argv;
-	if (sodium_init() < 0)
-		abort();
-	return 0;
-}
+FUZZ_SODIUM_INITIALIZE
 
 static int
 is_zero(const void *p, size_t n)
