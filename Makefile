@@ -7,24 +7,31 @@
 #   make build     only build (into build/)
 #   make asan      build with AddressSanitizer + UBSan (into build-asan/)
 #   make psql      psql on the development database as its owner
-#   make valgrind  the unit tests under valgrind
+#   make valgrind  the unit tests and core integration tests under valgrind
 #   make chaos     the chaos run: database restarts and worker kills under
 #                  load, then nothing confirmed lost or stored twice (~1 min)
 #   make soak      the same for SOAK_SECONDS (600)
+#   make structure the tree's own promises: rooms kept apart, the public
+#                  binary unable to open an envelope, every file documented
 #   make clean
 
-# Where things go.
+# Where things go.  The sources: cgi-src/lib/ is libvawg, what the three
+# programs share; cgi-src/public/, cgi-src/admin/ and cgi-src/ctl/ are the
+# programs, each with its own header.  docs/ARCHITECTURE.md lists every file.
 BUILD	?= build
 SRC	 = cgi-src
 VAR	?= $(CURDIR)/var
 
-# Compilers.  Final binaries link with the C++ compiler (view.cc uses
-# ctemplate).
+# Compilers.  The pools link with the C++ compiler because libvawg's
+# view.o (the ctemplate bridge) is C++; vawgctl renders no page, so it
+# links view.o not at all and uses the C compiler.
 CC	 = gcc
 CXX	 = g++
+AR	 = ar
 PKGS	 = fcgi libpq libsodium libctemplate liboath libqrencode
 
-# Hardening (SECURITY.md threat 16).  SAN is set for the sanitizer build.
+# Hardening (docs/THREAT-MODEL.md threat 16).  SAN is set for the
+# sanitizer build.
 HARDEN	 = -fstack-protector-strong -D_FORTIFY_SOURCE=2 -fPIE
 OPT	?= -O2
 SAN	?=
@@ -36,53 +43,73 @@ CXXFLAGS = -std=c++11 $(WARN) $(OPT) -g $(HARDEN) $(SAN) \
 LDFLAGS	 = -pie -Wl,-z,relro,-z,now -pthread $(SAN)
 LIBS	 = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
-# Objects, by program.  PURE are free of I/O: the unit tests link them.
-PURE	 = buf log utf8 urlenc json token seal form spoolrec
-PUBLIC	 = $(PURE) store spool config http app page pool page_misc page_form main_public
-# vawgctl replays the spool, so it links the storage side too.
-CTL	 = buf log utf8 json token seal form spoolrec store spool keyring csv \
-	   export export_open store_admin ctl_admin vawgctl
+# libvawg, by layer (the headers in cgi-src/lib/ name the same layers).
+# Built once per flavour into $(BUILD)/libvawg.a; a program links only the
+# members it calls, which is what lets `make test` prove with nm that
+# vawg-public holds no envelope opener (keyfile.o, unseal.o, keyring.o).
+LIB_BASE   = buf log json env file
+LIB_TEXT   = utf8 urlenc csv cookie
+LIB_CRYPTO = token seal keyfile unseal keyring
+LIB_FORM   = form pairs
+LIB_STORE  = store spoolrec spool store_admin
+LIB_EXPORT = export export_open
+LIB_WEB	   = http pool page
+LIB	   = $(LIB_BASE) $(LIB_TEXT) $(LIB_CRYPTO) $(LIB_FORM) $(LIB_STORE) \
+	     $(LIB_EXPORT) $(LIB_WEB)
+LIB_O	   = $(LIB:%=$(BUILD)/lib/%.o) $(BUILD)/lib/view.o
+LIBVAWG	   = $(BUILD)/libvawg.a
 
-ADMIN	 = $(PURE) keyring csv export export_open store store_admin config http page \
-	   pool admin page_admin main_admin
-
-PURE_O	 = $(PURE:%=$(BUILD)/%.o)
-PUBLIC_O = $(PUBLIC:%=$(BUILD)/%.o) $(BUILD)/view.o
-CTL_O	 = $(CTL:%=$(BUILD)/%.o)
-ADMIN_O	 = $(ADMIN:%=$(BUILD)/%.o) $(BUILD)/view.o
+# The programs' own files.
+PUBLIC	 = main config app page_form page_misc
+ADMIN	 = main config admin page_admin
+CTL	 = vawgctl ctl_admin
+PUBLIC_O = $(PUBLIC:%=$(BUILD)/public/%.o)
+ADMIN_O	 = $(ADMIN:%=$(BUILD)/admin/%.o)
+CTL_O	 = $(CTL:%=$(BUILD)/ctl/%.o)
 UNIT_SRC = $(wildcard tests/unit/*.c)
 
 BINS	 = $(BUILD)/vawg-public $(BUILD)/vawg-admin $(BUILD)/vawgctl
 
-.PHONY: all build asan run stop test unit unit-bin psql valgrind bench clean deps
+.PHONY: all build lib asan run stop test unit unit-bin psql valgrind bench \
+	clean deps
 
 all: build
 build: $(BINS)
+lib: $(LIBVAWG)
 
-$(BUILD)/%.o: $(SRC)/%.c $(wildcard $(SRC)/*.h)
+# The library sees only its own headers; a program sees the library's and
+# its own, so no program can include another's header.
+$(BUILD)/lib/%.o: $(SRC)/lib/%.c $(wildcard $(SRC)/lib/*.h)
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -c $< -o $@
+	$(CC) $(CFLAGS) -I$(SRC)/lib -c $< -o $@
 
-$(BUILD)/view.o: $(SRC)/view.cc $(SRC)/view.h $(SRC)/vawg.h
+$(BUILD)/lib/view.o: $(SRC)/lib/view.cc $(SRC)/lib/view.h $(SRC)/lib/base.h
 	@mkdir -p $(@D)
-	$(CXX) $(CXXFLAGS) -c $< -o $@
+	$(CXX) $(CXXFLAGS) -I$(SRC)/lib -c $< -o $@
 
-$(BUILD)/vawg-public: $(PUBLIC_O)
-	$(CXX) $(LDFLAGS) $(PUBLIC_O) $(LIBS) -o $@
+$(LIBVAWG): $(LIB_O)
+	rm -f $@
+	$(AR) rcs $@ $(LIB_O)
 
-$(BUILD)/vawg-admin: $(ADMIN_O)
-	$(CXX) $(LDFLAGS) $(ADMIN_O) $(LIBS) -o $@
+$(BUILD)/%.o: $(SRC)/%.c $(wildcard $(SRC)/lib/*.h $(SRC)/*/*.h)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -I$(SRC)/lib -I$(dir $<) -c $< -o $@
 
-$(BUILD)/vawgctl: $(CTL_O)
-	$(CC) $(LDFLAGS) $(CTL_O) \
+$(BUILD)/vawg-public: $(PUBLIC_O) $(LIBVAWG)
+	$(CXX) $(LDFLAGS) $(PUBLIC_O) $(LIBVAWG) $(LIBS) -o $@
+
+$(BUILD)/vawg-admin: $(ADMIN_O) $(LIBVAWG)
+	$(CXX) $(LDFLAGS) $(ADMIN_O) $(LIBVAWG) $(LIBS) -o $@
+
+$(BUILD)/vawgctl: $(CTL_O) $(LIBVAWG)
+	$(CC) $(LDFLAGS) $(CTL_O) $(LIBVAWG) \
 	    $(shell pkg-config --libs libpq libsodium liboath libqrencode) -o $@
 
-# The unit tests also cover the admin side's pure modules, which the public
-# pool does not link.
-UNIT_O	 = $(PURE_O) $(BUILD)/keyring.o $(BUILD)/csv.o
-
-$(BUILD)/unit-tests: $(UNIT_SRC) $(UNIT_O) tests/unit/check.h
-	$(CC) $(CFLAGS) -I$(SRC) $(UNIT_SRC) $(UNIT_O) $(LDFLAGS) -lsodium -o $@
+# The unit tests link the same library: each test pulls in only the
+# members it calls (pure ones: no test touches a database or a socket).
+$(BUILD)/unit-tests: $(UNIT_SRC) $(LIBVAWG) tests/unit/check.h
+	$(CC) $(CFLAGS) -I$(SRC)/lib $(UNIT_SRC) $(LIBVAWG) $(LDFLAGS) \
+	    $(shell pkg-config --libs libsodium) -o $@
 
 # The same sources with AddressSanitizer and UndefinedBehaviorSanitizer;
 # any report aborts the process, so a test sees it as a failure.
@@ -134,6 +161,11 @@ bench: build
 # memcheck: 0 errors and 0 bytes definitely lost, or it fails.
 valgrind: build unit-bin
 	bash tests/valgrind.sh
+
+# The tree's promises, checked (tests/structure.sh; make test runs it).
+.PHONY: structure
+structure: build
+	bash tests/structure.sh $(BUILD)
 
 clean:
 	rm -rf build build-asan build-fuzz

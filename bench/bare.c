@@ -39,7 +39,8 @@
 #include <libpq-fe.h>
 #include <sodium.h>
 
-#include "vawg.h"
+#include "crypto.h"
+#include "web.h"
 
 /* The public pool's headers, byte for byte (the same macro http.c sends). */
 #define HEADERS \
@@ -48,7 +49,6 @@
 	"Content-Length: %zu\r\n\r\n"
 
 #define BODY_MAX	65536
-#define ENV_HEADER	(1 + SEAL_KEY_ID_BYTES)	/* version and key id, as seal.c */
 
 struct page {
 	char	*body;
@@ -109,7 +109,7 @@ store_post(PGconn *db, const struct post *ps, const char *body, size_t len)
 	const char	*v[6];
 	int		 lens[6] = { 0, 16, 0, 0, 0, 0 };
 	int		 fmts[6] = { 0, 1, 0, 0, 1, 0 };
-	size_t		 plen = ps->seal_len - ENV_HEADER - crypto_box_SEALBYTES;
+	size_t		 plen = ps->seal_len - ENVELOPE_HEADER - crypto_box_SEALBYTES;
 	PGresult	*res;
 	int		 i, rc = -1;
 
@@ -123,7 +123,7 @@ store_post(PGconn *db, const struct post *ps, const char *body, size_t len)
 	memcpy(plain + sizeof(idem), body, len < plen - 16 ? len : plen - 16);
 	env[0] = ENVELOPE_VERSION;
 	memcpy(env + 1, ps->key_id, 8);
-	if (crypto_box_seal(env + ENV_HEADER, plain, plen, ps->pk) != 0)
+	if (crypto_box_seal(env + ENVELOPE_HEADER, plain, plen, ps->pk) != 0)
 		goto out;
 	for (i = 0; i < 9; i++)
 		ref[i] = i == 4 ? '-' : ref_alphabet[idem[i] % 32];
@@ -224,7 +224,7 @@ main(int argc, char *argv[])
 		    fgets(hex, sizeof(hex), f) == NULL ||
 		    sodium_hex2bin(ps->pk, sizeof(ps->pk), hex, strlen(hex),
 		    "\n", &binlen, NULL) != 0 || binlen != sizeof(ps->pk) ||
-		    ps->seal_len < ENV_HEADER + crypto_box_SEALBYTES + 16 ||
+		    ps->seal_len < ENVELOPE_HEADER + crypto_box_SEALBYTES + 16 ||
 		    load_page(argv[10], &ps->confirm) == -1) {
 			fprintf(stderr, "bad post settings\n");
 			return 1;

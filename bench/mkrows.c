@@ -1,7 +1,7 @@
 /*
  * bench/mkrows.c: real submission rows for the export benchmark, as
  * PostgreSQL COPY text on stdout, made with the service's own code
- * (seal_envelope, token_reference from build/), so the admin pool opens
+ * (seal_envelope, token_reference from build/libvawg.a), so the admin pool opens
  * every one of them exactly as it opens a row the public pool stored.
  *
  *   mkrows PUBKEY FORM VERSION_ID PLAIN_JSON PAIRS_FILE DAY:COUNT...
@@ -24,7 +24,8 @@
 
 #include <sodium.h>
 
-#include "vawg.h"
+#include "crypto.h"
+#include "form.h"
 
 #define PAIRS_MAX	(64 * 1024)
 
@@ -51,8 +52,7 @@ read_pairs(const char *path, struct buf *out)
 			return -1;
 		}
 		*tab = '\0';
-		if (buf_append(out, line, strlen(line) + 1) == -1 ||
-		    buf_append(out, tab + 1, strlen(tab + 1) + 1) == -1 ||
+		if (pairs_append(out, line, tab + 1) == -1 ||
 		    out->len > PAIRS_MAX) {
 			fclose(f);
 			return -1;

@@ -96,15 +96,15 @@ say "starting the stack on 127.0.0.1:$VAWG_PORT ($VAWG_VAR); nginx POST limit" \
 bash conf/stack.sh start >"$BENCH_RUN/stack.log" 2>&1 ||
 	{ tail -n 20 "$BENCH_RUN/stack.log" >&2; die "the stack did not start"; }
 
-# The row helper (the service's own sealing code, linked from build/) and
+# The row helper (the service's own sealing code, from build/libvawg.a) and
 # the bare FastCGI responder, built into the results folder.
 MKROWS=$BENCH_RUN/mkrows
 BARE=$BENCH_RUN/bare
 CFLAGS="-std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -O2"
-gcc $CFLAGS -Icgi-src bench/mkrows.c build/seal.o build/buf.o build/log.o \
-    build/token.o $(pkg-config --libs libsodium) -o "$MKROWS"
-gcc $CFLAGS -Icgi-src bench/bare.c $(pkg-config --cflags --libs fcgi libpq libsodium) \
-    -o "$BARE"
+gcc $CFLAGS -Icgi-src/lib bench/mkrows.c build/libvawg.a \
+    $(pkg-config --libs libsodium) -o "$MKROWS"
+gcc $CFLAGS -Icgi-src/lib bench/bare.c \
+    $(pkg-config --cflags --libs fcgi libpq libsodium) -o "$BARE"
 
 say "answers: one checked POST, then the table emptied"
 $B answers consultation

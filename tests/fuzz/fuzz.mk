@@ -1,5 +1,5 @@
-# tests/fuzz/fuzz.mk: libFuzzer harnesses for every parser (STYLE.md 15,
-# SECURITY.md threat 16).  Included from the top Makefile; also usable
+# tests/fuzz/fuzz.mk: libFuzzer harnesses for every parser (docs/THREAT-MODEL.md
+# threat 16).  Included from the top Makefile; also usable
 # alone from the repository root:  make -f tests/fuzz/fuzz.mk fuzz-smoke
 #
 #   make fuzz        each harness for FUZZ_SECONDS (60) on a working copy
@@ -32,59 +32,45 @@ FUZZ_CC		?= clang
 FUZZ_SAN	 = -fsanitize=address,undefined -fno-sanitize-recover=all \
 		   -fno-omit-frame-pointer
 FUZZ_CFLAGS	 = -std=c11 -D_GNU_SOURCE -g -O1 -Wall -Wextra $(FUZZ_SAN) \
-		   -I$(FUZZ_SRC) $(shell pkg-config --cflags libsodium)
+		   -I$(FUZZ_SRC)/lib $(shell pkg-config --cflags libsodium)
 FUZZ_LIBS	 = $(shell pkg-config --libs libsodium 2>/dev/null || echo -lsodium)
 
-# The project's pure sources (the same list the unit tests link), plus
-# csv.c and spoolrec.c once they exist.  Harnesses: one per parser; csv,
-# cookie and spoolrec join in when their module is there (admin.c holds
-# the admin pool's Cookie header parser).
-FUZZ_HAVE	 = $(if $(wildcard $(FUZZ_SRC)/$(1).c),$(if $(wildcard \
-		   $(FUZZ_DIR)/fuzz_$(2).c),$(2)))
-FUZZ_PURE	 = buf log utf8 urlenc json token seal form \
-		   $(if $(wildcard $(FUZZ_SRC)/csv.c),csv) \
-		   $(if $(wildcard $(FUZZ_SRC)/spoolrec.c),spoolrec)
-FUZZ_TARGETS	 = urlenc utf8 token envelope form $(call FUZZ_HAVE,csv,csv) \
-		   $(call FUZZ_HAVE,admin,cookie) \
-		   $(call FUZZ_HAVE,spoolrec,spoolrec)
-FUZZ_PURE_O	 = $(FUZZ_PURE:%=$(FUZZ_BUILD)/obj/%.o)
+# The harnesses link the fuzz flavour of libvawg: every library source
+# instrumented for coverage, archived once; each harness pulls in only the
+# members it calls (all pure: no harness touches a database or a socket).
+FUZZ_LIB_SRC	 = $(wildcard $(FUZZ_SRC)/lib/*.c)
+FUZZ_LIB_O	 = $(FUZZ_LIB_SRC:$(FUZZ_SRC)/lib/%.c=$(FUZZ_BUILD)/obj/%.o)
+FUZZ_LIBVAWG	 = $(FUZZ_BUILD)/libvawg.a
+FUZZ_TARGETS	 = urlenc utf8 token envelope form csv cookie spoolrec
 FUZZ_BINS	 = $(FUZZ_TARGETS:%=$(FUZZ_BUILD)/fuzz_%)
-
-# admin.c also signs people in, so the cookie harness links the SQL side
-# (never called) and its libraries too.
-FUZZ_COOKIE_O	 = $(FUZZ_BUILD)/obj/admin.o $(FUZZ_BUILD)/obj/store_admin.o \
-		   $(FUZZ_BUILD)/obj/store.o
-FUZZ_COOKIE_PKGS = libpq liboath
+FUZZ_PKG_CFLAGS	 = $(shell pkg-config --cflags fcgi libpq liboath 2>/dev/null)
 
 # Keep whatever default goal the including Makefile has.
 FUZZ_SAVED_GOAL := $(.DEFAULT_GOAL)
 
 .PHONY: fuzz fuzz-smoke fuzz-build fuzz-clean
 # The objects are intermediate to make's mind; keep them between runs.
-.SECONDARY: $(FUZZ_PURE_O) $(FUZZ_COOKIE_O)
+.SECONDARY: $(FUZZ_LIB_O)
 
 fuzz-build: $(FUZZ_BINS)
 
-# Project sources: instrumented for coverage, not linked with libFuzzer's
+# Library sources: instrumented for coverage, not linked with libFuzzer's
 # main.  No -Werror here: clang's warnings on code others are writing must
 # not stop the fuzzing; the harnesses themselves are built with -Werror.
-$(FUZZ_BUILD)/obj/%.o: $(FUZZ_SRC)/%.c $(FUZZ_SRC)/vawg.h
+$(FUZZ_BUILD)/obj/%.o: $(FUZZ_SRC)/lib/%.c $(wildcard $(FUZZ_SRC)/lib/*.h)
 	@mkdir -p $(@D)
-	$(FUZZ_CC) $(FUZZ_CFLAGS) $(FUZZ_EXTRA_CFLAGS) \
+	$(FUZZ_CC) $(FUZZ_CFLAGS) $(FUZZ_PKG_CFLAGS) \
 	    -fsanitize=fuzzer-no-link -c $< -o $@
 
-$(FUZZ_BUILD)/fuzz_%: $(FUZZ_DIR)/fuzz_%.c $(FUZZ_DIR)/fuzz_common.h \
-    $(FUZZ_PURE_O) $(FUZZ_SRC)/vawg.h
-	@mkdir -p $(@D)
-	$(FUZZ_CC) $(FUZZ_CFLAGS) $(FUZZ_EXTRA_CFLAGS) -Werror \
-	    -fsanitize=fuzzer $< $(filter %.o,$^) $(FUZZ_LIBS) \
-	    $(FUZZ_EXTRA_LIBS) -o $@
+$(FUZZ_LIBVAWG): $(FUZZ_LIB_O)
+	rm -f $@
+	ar rcs $@ $(FUZZ_LIB_O)
 
-$(FUZZ_BUILD)/fuzz_cookie: $(FUZZ_COOKIE_O)
-$(FUZZ_BUILD)/fuzz_cookie $(FUZZ_COOKIE_O): FUZZ_EXTRA_CFLAGS = \
-    $(shell pkg-config --cflags $(FUZZ_COOKIE_PKGS))
-$(FUZZ_BUILD)/fuzz_cookie: FUZZ_EXTRA_LIBS = \
-    $(shell pkg-config --libs $(FUZZ_COOKIE_PKGS))
+$(FUZZ_BUILD)/fuzz_%: $(FUZZ_DIR)/fuzz_%.c $(FUZZ_DIR)/fuzz_common.h \
+    $(FUZZ_LIBVAWG)
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -Werror -fsanitize=fuzzer $< \
+	    $(FUZZ_LIBVAWG) $(FUZZ_LIBS) -o $@
 
 # The runner builds each harness itself (through this file), so a harness
 # that does not build counts as one failure instead of stopping the rest.

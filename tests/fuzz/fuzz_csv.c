@@ -20,7 +20,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "vawg.h"
+#include "text.h"
 #include "fuzz_common.h"
 
 static int

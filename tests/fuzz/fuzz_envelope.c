@@ -29,7 +29,7 @@
 
 #include <sodium.h>
 
-#include "vawg.h"
+#include "secret.h"
 #include "fuzz_common.h"
 
 #define ENV_HEADER	(1 + SEAL_KEY_ID_BYTES)

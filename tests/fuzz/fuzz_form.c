@@ -23,7 +23,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "vawg.h"
+#include "form.h"
 #include "fuzz_common.h"
 
 static struct field_option when_opts[] = {
@@ -64,7 +64,7 @@ static struct field fields[] = {
 static const struct form form = {
 	.id = 2, .version_id = 5, .name = "referral", .title = "Get support",
 	.summary = "", .intro = "", .privacy = "", .submit_label = "Send",
-	.confirmation = "", .closes_text = "", .discreet = 1,
+	.confirmation = "", .closes_text = "",
 	.opens_at = INT64_MIN, .closes_at = INT64_MAX,
 	.fields = fields, .nfields = NFIELDS,
 };

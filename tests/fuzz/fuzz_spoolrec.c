@@ -23,7 +23,7 @@
 
 #include <sodium.h>
 
-#include "vawg.h"
+#include "store.h"
 #include "fuzz_common.h"
 
 #define ENV_HEADER	(1 + SEAL_KEY_ID_BYTES)

@@ -19,7 +19,7 @@
 
 #include <sodium.h>
 
-#include "vawg.h"
+#include "crypto.h"
 #include "fuzz_common.h"
 
 #define FORM_ID		7u

@@ -12,7 +12,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "vawg.h"
+#include "text.h"
 #include "fuzz_common.h"
 
 static int

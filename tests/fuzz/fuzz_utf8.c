@@ -13,7 +13,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "vawg.h"
+#include "text.h"
 #include "fuzz_common.h"
 
 /*

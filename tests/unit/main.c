@@ -9,7 +9,7 @@
 
 #include <sodium.h>
 
-#include "vawg.h"
+#include "base.h"
 #include "check.h"
 
 /* Failed checks of the running test, printed after it returns. */

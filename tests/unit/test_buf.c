@@ -5,7 +5,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "vawg.h"
+#include "base.h"
 #include "check.h"
 
 static void

@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "vawg.h"
+#include "text.h"
 #include "check.h"
 
 /* One cell written on its own (first in its record) into a fresh buffer. */

@@ -9,7 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "vawg.h"
+#include "form.h"
 #include "check.h"
 
 /* The messages a person sees, as form.c words them. */

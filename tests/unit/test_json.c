@@ -4,7 +4,7 @@
  */
 #include <string.h>
 
-#include "vawg.h"
+#include "base.h"
 #include "check.h"
 
 #define JSON(b, lit)	json_string((b), (lit), sizeof(lit) - 1)

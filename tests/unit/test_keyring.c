@@ -17,7 +17,7 @@
 
 #include <sodium.h>
 
-#include "vawg.h"
+#include "secret.h"
 #include "check.h"
 
 #define PASS		"keyring passphrase, long enough"

@@ -15,7 +15,7 @@
 
 #include <sodium.h>
 
-#include "vawg.h"
+#include "secret.h"
 #include "check.h"
 
 #define PASS		"correct horse battery staple"
@@ -403,7 +403,7 @@ test_seal_pub_load_rejects_nul(void)
 }
 
 static void
-test_seal_read_secret_file(void)
+test_file_read_secret(void)
 {
 	unsigned char	 data[32], *got = NULL;
 	size_t		 i;
@@ -412,14 +412,14 @@ test_seal_read_secret_file(void)
 	for (i = 0; i < sizeof(data); i++)
 		data[i] = (unsigned char)(0xa0 + i);
 	CHECK(write_file(fx_path("token.key"), data, sizeof(data)) == 0);
-	CHECK(seal_read_secret_file(fx_path("token.key"), 32, &got) == 0);
+	CHECK(file_read_secret(fx_path("token.key"), 32, &got) == 0);
 	CHECK(got != NULL && memcmp(got, data, 32) == 0);
 	sodium_free(got);
 	got = NULL;
 	/* Exactly n bytes: one more or one fewer in the file is refused. */
-	CHECK(seal_read_secret_file(fx_path("token.key"), 31, &got) == -1);
-	CHECK(seal_read_secret_file(fx_path("token.key"), 33, &got) == -1);
-	CHECK(seal_read_secret_file(fx_path("missing"), 32, &got) == -1);
+	CHECK(file_read_secret(fx_path("token.key"), 31, &got) == -1);
+	CHECK(file_read_secret(fx_path("token.key"), 33, &got) == -1);
+	CHECK(file_read_secret(fx_path("missing"), 32, &got) == -1);
 	CHECK(got == NULL);
 }
 
@@ -705,7 +705,7 @@ const struct unit_test seal_tests[] = {
 	TEST(test_seal_pub_load),
 	TEST(test_seal_pub_load_bad),
 	TEST(test_seal_pub_load_rejects_nul),
-	TEST(test_seal_read_secret_file),
+	TEST(test_file_read_secret),
 	TEST(test_seal_round_trip),
 	TEST(test_seal_open_appends),
 	TEST(test_seal_envelope_header),

@@ -8,7 +8,7 @@
 
 #include <sodium.h>
 
-#include "vawg.h"
+#include "crypto.h"
 #include "check.h"
 
 #define FORM_ID		7

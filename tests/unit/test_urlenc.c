@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "vawg.h"
+#include "text.h"
 #include "check.h"
 
 static enum urlenc_result

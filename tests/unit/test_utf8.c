@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "vawg.h"
+#include "text.h"
 #include "check.h"
 
 /* utf8_check over a literal, NUL bytes included, terminator excluded. */

@@ -7,7 +7,7 @@ import { psql } from './stack.mjs';
 
 const FORMS_SQL = `
 SELECT coalesce(json_agg(json_build_object(
-  'name', f.name, 'title', f.title, 'discreet', f.discreet,
+  'name', f.name, 'title', f.title,
   'fields', (SELECT coalesce(json_agg(json_build_object(
       'name', ff.name, 'kind', ff.kind, 'label', ff.label,
       'required', ff.required, 'max_length', ff.max_length,

@@ -1,0 +1,64 @@
+/*
+ * export.h: one form's answers as streamed, spreadsheet-safe CSV, labelled
+ * with each row's own form version; decrypting (the envelopes opened in
+ * batches on every core) or sealed (envelopes as hex for vawgctl
+ * decrypt-export).  The admin pool and vawgctl export through it.
+ */
+#ifndef VAWG_EXPORT_H
+#define VAWG_EXPORT_H
+
+#include "secret.h"
+#include "staffdb.h"
+
+
+#define EXPORT_MAX_COLS	256
+
+/* One row waiting in a decrypting export's batch: its own copies of the
+ * row's fields, and what opening its envelope gave. */
+struct export_slot {
+	int32_t		 version_id;
+	struct buf	 reference, created, plain, idem, sealed;
+	struct buf	 pairs;		/* the opened answers; wiped */
+	int		 opened;
+	const char	*status;	/* "ok", or why it did not open */
+};
+
+#define EXPORT_BATCH	64	/* rows opened together */
+
+struct exporter {
+	/* Set by the caller: */
+	const struct formset	*versions;	/* every version; borrowed */
+	const struct keyring	*keys;		/* NULL: sealed mode */
+	const char		*form_name;
+	int			(*emit)(const char *, size_t, void *);
+	void			*emit_arg;
+	/* Kept by export.c: */
+	struct {
+		const char	*name;
+		const char	*label;
+		int		 sensitive;
+	}			 cols[EXPORT_MAX_COLS];
+	size_t			 ncols;
+	struct buf		 line;
+	struct buf		 cell;
+	struct buf		 hex;
+	struct export_slot	*slots;		/* EXPORT_BATCH, decrypting */
+	size_t			 nslots;	/* rows waiting */
+	long long		 rows;
+	long long		 errors;	/* rows that did not open */
+};
+
+/* Writes the byte-order mark and the header.  0 / -1. */
+int	 export_begin(struct exporter *);
+/* A store_export_rows() callback: writes one row, or (decrypting) adds it
+ * to the batch and writes the batch when it is full.  0 / -1. */
+int	 export_row(const struct export_row *, void *exporter);
+/* Writes the rows still in the batch.  0 / -1.  Call after the last row. */
+int	 export_end(struct exporter *);
+void	 export_free(struct exporter *);	/* wipes every slot */
+
+/* export_open.c: opens n slots' envelopes, on up to 4 threads. */
+void	 export_open_batch(const struct exporter *, struct export_slot *,
+	    size_t n);
+
+#endif /* VAWG_EXPORT_H */

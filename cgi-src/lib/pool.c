@@ -1,0 +1,275 @@
+/*
+ * pool.c: a prefork FastCGI pool (slowcgi's shape).  The master opens the
+ * socket and loads what workers need before forking, so a worker starts
+ * with everything in place and shares it copy-on-write; it restarts any
+ * worker that dies.
+ *
+ * No signal ever cuts a request short.  libfcgi's accept also reads the
+ * request, so a worker cannot tell "idle" from "reading" there; instead
+ * signals only set flags and every system call restarts.  SIGHUP: the
+ * master reloads its copy and passes the signal on; each worker reloads
+ * before its next request.  SIGTERM: a worker finishes the request in
+ * hand and exits; one still idle in accept after the grace period is
+ * killed, harmlessly, since it holds no request.
+ */
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+#include <errno.h>
+#include <grp.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <fcgiapp.h>
+
+#include "web.h"
+
+static volatile sig_atomic_t	got_term, got_hup;
+
+static void
+on_signal(int sig)
+{
+	if (sig == SIGHUP)
+		got_hup = 1;
+	else
+		got_term = 1;
+}
+
+int
+pool_stopping(void)
+{
+	return got_term;
+}
+
+int
+pool_harden(void)
+{
+	struct rlimit	 none = { 0, 0 };
+	struct sigaction sa;
+
+	/* No core file may hold an answer in flight (SECURITY.md 1). */
+	if (setrlimit(RLIMIT_CORE, &none) == -1 ||
+	    prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) == -1) {
+		LOG_ERR("cannot disable core dumps: %s", strerror(errno));
+		return -1;
+	}
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;	/* no SA_RESTART: waitpid wakes */
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	return 0;
+}
+
+int
+pool_listen(const char *path)
+{
+	int	 sock;
+
+	if (FCGX_Init() != 0) {
+		LOG_ERR("FCGX_Init failed");
+		return -1;
+	}
+	unlink(path);
+	/* A deep queue: nginx meets "try again" only when every worker is busy
+	 * and a thousand connections wait, not at the first burst. */
+	if ((sock = FCGX_OpenSocket(path, 1024)) < 0) {
+		LOG_ERR("cannot listen on %s", path);
+		return -1;
+	}
+	/* nginx's workers run as another user. */
+	if (chmod(path, 0666) == -1) {
+		LOG_ERR("chmod %s: %s", path, strerror(errno));
+		return -1;
+	}
+	return sock;
+}
+
+int
+pool_drop(const char *user)
+{
+	struct passwd	*pw;
+	struct rlimit	 none = { 0, 0 };
+
+	if (user[0] == '\0' || geteuid() != 0)
+		return 0;
+	if ((pw = getpwnam(user)) == NULL) {
+		LOG_ERR("user %s does not exist", user);
+		return -1;
+	}
+	if (setgroups(1, &pw->pw_gid) == -1 ||
+	    setresgid(pw->pw_gid, pw->pw_gid, pw->pw_gid) == -1 ||
+	    setresuid(pw->pw_uid, pw->pw_uid, pw->pw_uid) == -1) {
+		LOG_ERR("cannot become %s: %s", user, strerror(errno));
+		return -1;
+	}
+	/* Changing user resets the dumpable flag: set it again. */
+	if (setrlimit(RLIMIT_CORE, &none) == -1 ||
+	    prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) == -1)
+		return -1;
+	return 0;
+}
+
+/*
+ * Ends the request.  libfcgi's close is a lingering one: shutdown, then
+ * wait for nginx to close first, draining what it still sends, so that a
+ * TCP peer is never reset mid-send.  nginx sends nothing after the end of
+ * stdin, and this is a Unix socket, so once stdin has been read to its end
+ * (what the handler left is drained here, bounded by nginx's body limit)
+ * the connection is closed at once: a wait, a wake-up and three system
+ * calls fewer per request.  If stdin did not end cleanly, libfcgi lingers
+ * as before.
+ */
+static void
+finish(FCGX_Request *f)
+{
+	char	 sink[4096];
+	int	 n;
+
+	while ((n = FCGX_GetStr(sink, (int)sizeof(sink), f->in)) > 0)
+		;
+	explicit_bzero(sink, sizeof(sink));	/* may hold answers */
+	if (n == 0 && FCGX_GetError(f->in) == 0 && FCGX_HasSeenEOF(f->in))
+		(void)FCGX_Detach(f);
+	FCGX_Finish_r(f);
+}
+
+static void
+worker(struct pool *p)
+{
+	FCGX_Request	 fcgx;
+	struct req	 r;
+	struct resp	 s;
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sa.sa_flags = SA_RESTART;
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	got_hup = 0;
+	if ((p->worker_init != NULL && p->worker_init(p->arg) == -1) ||
+	    FCGX_InitRequest(&fcgx, p->sock, 0) != 0)
+		_exit(1);
+	while (!got_term) {
+		if (FCGX_Accept_r(&fcgx) < 0)
+			break;
+		if (got_hup && p->reload != NULL && p->reload(p->arg, 0) == 0)
+			got_hup = 0;	/* else: try again next request */
+		http_req_init(&r, &fcgx);
+		memset(&s, 0, sizeof(s));
+		p->handle(p->arg, &r, &s);
+		if (!s.streamed)
+			http_send(&r, &s);
+		http_resp_free(&s);
+		http_req_free(&r);
+		finish(&fcgx);
+	}
+	_exit(0);
+}
+
+static pid_t
+spawn(struct pool *p, void (*child)(struct pool *))
+{
+	pid_t	 pid = fork();
+
+	if (pid == 0)
+		child(p);
+	if (pid == -1)
+		LOG_ERR("fork: %s", strerror(errno));
+	return pid;
+}
+
+/* Asks every child to stop; kills those still idle after the grace. */
+static void
+stop_all(pid_t *pids, size_t n, int grace)
+{
+	size_t	 i, left;
+	int	 tick;
+
+	for (i = 0; i < n; i++)
+		if (pids[i] > 0)
+			kill(pids[i], SIGTERM);
+	for (tick = 0; tick <= grace * 20; tick++) {
+		for (i = 0, left = 0; i < n; i++) {
+			if (pids[i] > 0 && waitpid(pids[i], NULL, WNOHANG) ==
+			    pids[i])
+				pids[i] = 0;
+			left += pids[i] > 0;
+		}
+		if (left == 0)
+			return;
+		usleep(50000);
+	}
+	for (i = 0; i < n; i++)
+		if (pids[i] > 0) {
+			kill(pids[i], SIGKILL);
+			waitpid(pids[i], NULL, 0);
+			pids[i] = 0;
+		}
+}
+
+/* Child i: a worker, or the pool's one extra helper process last. */
+static pid_t
+start_child(struct pool *p, size_t i)
+{
+	return spawn(p, i < (size_t)p->nworkers ? worker : p->extra);
+}
+
+int
+pool_run(struct pool *p)
+{
+	size_t	 i, n = (size_t)p->nworkers + (p->extra != NULL);
+	pid_t	*pids, pid;
+	time_t	 last_death = 0;
+	int	 status;
+
+	if ((pids = calloc(n, sizeof(*pids))) == NULL)
+		return -1;
+	for (i = 0; i < n; i++)
+		pids[i] = start_child(p, i);
+	LOG_INFO("%s: %d workers", p->name, p->nworkers);
+	while (!got_term) {
+		if (got_hup) {
+			got_hup = 0;
+			/* New workers fork from the master's copy; the
+			 * running ones reload before their next request. */
+			if (p->reload != NULL && p->reload(p->arg, 1) == 0)
+				for (i = 0; i < (size_t)p->nworkers; i++)
+					if (pids[i] > 0)
+						kill(pids[i], SIGHUP);
+			continue;
+		}
+		if ((pid = waitpid(-1, &status, 0)) == -1) {
+			if (errno != EINTR)
+				sleep(1);
+			continue;
+		}
+		for (i = 0; i < n; i++) {
+			if (pids[i] != pid)
+				continue;
+			if (WIFSIGNALED(status))
+				LOG_WARN("worker %d killed by signal %d",
+				    (int)pid, WTERMSIG(status));
+			else
+				LOG_WARN("worker %d exited with %d", (int)pid,
+				    WEXITSTATUS(status));
+			/* Do not spin if workers die as they start. */
+			if (time(NULL) == last_death)
+				sleep(1);
+			last_death = time(NULL);
+			pids[i] = got_term ? 0 : start_child(p, i);
+		}
+	}
+	stop_all(pids, n, POOL_STOP_GRACE);
+	free(pids);
+	return 0;
+}

@@ -1,0 +1,78 @@
+/*
+ * secret.h: the secret side of the sealing keys: key files under a
+ * passphrase, the keyring of every generation, and opening envelopes.
+ * Only the admin pool and vawgctl include it; the public program must not
+ * (`make test` checks both its include lines and its binary).
+ */
+#ifndef VAWG_SECRET_H
+#define VAWG_SECRET_H
+
+#include "crypto.h"
+
+/* A secret key, unlocked; lives in sodium_malloc()ed memory. */
+struct seal_secret {
+	struct seal_pub	pub;
+	unsigned char	*sk;	/* SEAL_SK_BYTES, sodium_malloc()ed */
+};
+
+/* ---- keyfile.c: secret key files under a passphrase ---- */
+
+#define SEAL_PASS_MIN	12
+#define SEAL_PASS_MAX	1024
+
+/*
+ * Generates a key pair; writes pub_path (hex text) and sec_path (the secret
+ * key under passphrase: Argon2id + secretbox).  Refuses to overwrite.
+ */
+int	 seal_keygen(const char *pub_path, const char *sec_path,
+	    const char *pass, size_t passlen, struct seal_pub *out);
+/* Opens sec_path with the passphrase.  -1 on a wrong passphrase too. */
+int	 seal_secret_load(const char *sec_path, const char *pass,
+	    size_t passlen, struct seal_secret *out);
+void	 seal_secret_free(struct seal_secret *);	/* wipes; NULL-safe */
+/* The first line of path, in sodium_malloc()ed memory (sodium_free it);
+ * NULL (logged) if unreadable or shorter than SEAL_PASS_MIN. */
+char	*seal_passphrase_load(const char *path, size_t *len);
+
+/* ---- unseal.c: opening envelopes ---- */
+
+enum open_result {
+	OPEN_OK,
+	OPEN_MALFORMED,		/* too short, unknown version */
+	OPEN_UNKNOWN_KEY,	/* sealed to a key we do not hold */
+	OPEN_FAILED,		/* tampered or corrupt */
+	OPEN_MISMATCH,		/* sealed for another row or form */
+	OPEN_NOMEM,
+};
+
+/* Opens an envelope, checks idem and form, appends the plaintext to out. */
+enum open_result seal_open(const struct seal_secret *, const unsigned char *env,
+	    size_t envlen, const unsigned char *idem, const char *form,
+	    struct buf *out);
+const char *seal_open_strerror(enum open_result);
+
+/* ---- keyring.c: every generation of the secret key ---- */
+
+#define KEYRING_MAX	32
+
+struct keyring {
+	struct seal_secret	keys[KEYRING_MAX];
+	size_t			n;
+};
+
+/* Opens service.sec and keyring/ *.sec under dir.  0 / -1 (logged). */
+int	 keyring_load(const char *dir, const char *pass, size_t passlen,
+	    struct keyring *);
+const struct seal_secret *keyring_find(const struct keyring *,
+	    const char *key_id);
+/* Opens an envelope with whichever key it names. */
+enum open_result keyring_open(const struct keyring *, const unsigned char *env,
+	    size_t envlen, const unsigned char *idem, const char *form,
+	    struct buf *out);
+void	 keyring_free(struct keyring *);	/* wipes; NULL-safe */
+/* Moves the current pair into keyring/ and makes a new one.  0 / -1. */
+int	 keyring_rotate(const char *dir, const char *pass, size_t passlen,
+	    struct seal_pub *old, struct seal_pub *fresh);
+
+
+#endif /* VAWG_SECRET_H */

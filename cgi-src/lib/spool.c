@@ -1,0 +1,352 @@
+/*
+ * spool.c: the durable spool that keeps a confirmed submission while the
+ * database is away, and its replay (DESIGN.md "Nothing lost", SECURITY.md
+ * threat 12).
+ *
+ * A worker whose store_submit() says STORE_DOWN writes the record
+ * (spoolrec.c) to DIR/<idem hex>.rec: a private temporary file, written,
+ * fsync()ed, linked to its final name, and the directory fsync()ed, so the
+ * file is either whole on disk or absent before the user is told "saved".
+ * The name is the idempotency key, so a retried post finds its record
+ * already there.
+ *
+ * The replayer (a child of the public pool's master, or `vawgctl
+ * spool-replay`) calls vawg.submit() for each record and unlinks it only
+ * after the database answered.  A crash between the two replays the record
+ * once more, and vawg.submit() returns the row already stored for that key:
+ * exactly one row.  A record the database refuses, or that does not parse,
+ * goes to DIR/failed/ for a person to look at; it is never retried forever
+ * nor deleted.
+ */
+#include <sys/stat.h>
+#include <sys/types.h>
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "store.h"
+
+#define FAILED_DIR	"failed"
+#define STALE_TMP	60	/* seconds before a temporary file is litter */
+#define TMP_NAME	(SPOOLREC_NAME + 32)
+
+static int
+write_all(int fd, const char *p, size_t len)
+{
+	ssize_t	 n;
+
+	while (len > 0) {
+		if ((n = write(fd, p, len)) == -1) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+/* Is name one of our temporary files, ".<record name>.<pid>.tmp"? */
+static int
+is_tmp_name(const char *name)
+{
+	size_t	 len = strlen(name);
+
+	return name[0] == '.' && len > 4 &&
+	    strcmp(name + len - 4, ".tmp") == 0;
+}
+
+int
+spool_write(const char *dir, const struct spoolrec *rec)
+{
+	struct buf	 enc = { 0 };
+	char		 name[SPOOLREC_NAME], tmp[TMP_NAME];
+	int		 dfd = -1, fd = -1, made = 0, rc = -1;
+
+	spoolrec_name(rec->idem, name);
+	/* The pid makes the temporary name ours alone, even when two
+	 * workers spool the same key at once (a double click). */
+	snprintf(tmp, sizeof(tmp), ".%s.%d.tmp", name, (int)getpid());
+	if (spoolrec_encode(rec, &enc) == -1) {
+		LOG_ERR("cannot encode the record");
+		goto out;
+	}
+	if ((dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1) {
+		LOG_ERR("%s: %s", dir, strerror(errno));
+		goto out;
+	}
+	fd = openat(dfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
+	    O_CLOEXEC, 0600);
+	if (fd == -1 && errno == EEXIST) {
+		/* Left by a dead process that had our pid: only we could
+		 * be writing this name now. */
+		(void)unlinkat(dfd, tmp, 0);
+		fd = openat(dfd, tmp, O_WRONLY | O_CREAT | O_EXCL |
+		    O_NOFOLLOW | O_CLOEXEC, 0600);
+	}
+	if (fd == -1) {
+		LOG_ERR("cannot create a spool file: %s", strerror(errno));
+		goto out;
+	}
+	made = 1;
+	if (write_all(fd, enc.data, enc.len) == -1 || fsync(fd) == -1) {
+		LOG_ERR("cannot write a spool file: %s", strerror(errno));
+		goto out;
+	}
+	if (close(fd) == -1) {
+		fd = -1;
+		LOG_ERR("cannot write a spool file: %s", strerror(errno));
+		goto out;
+	}
+	fd = -1;
+	/* link() rather than rename(): a record already there for this key
+	 * (an earlier post of the same token) is kept, and that is success. */
+	if (linkat(dfd, tmp, dfd, name, 0) == -1 && errno != EEXIST) {
+		LOG_ERR("cannot name a spool file: %s", strerror(errno));
+		goto out;
+	}
+	if (unlinkat(dfd, tmp, 0) == 0)
+		made = 0;
+	if (fsync(dfd) == -1) {
+		LOG_ERR("cannot sync the spool: %s", strerror(errno));
+		goto out;
+	}
+	rc = 0;
+out:
+	if (fd != -1)
+		close(fd);
+	if (made && dfd != -1)
+		(void)unlinkat(dfd, tmp, 0);
+	if (dfd != -1)
+		close(dfd);
+	buf_free(&enc);
+	return rc;
+}
+
+long
+spool_depth(const char *dir)
+{
+	DIR		*d;
+	struct dirent	*e;
+	long		 n = 0;
+
+	if ((d = opendir(dir)) == NULL)
+		return -1;
+	while ((e = readdir(d)) != NULL)
+		if (spoolrec_is_name(e->d_name))
+			n++;
+	closedir(d);
+	return n;
+}
+
+/* Reads a whole record file, refusing anything but a small regular file. */
+static int
+read_record(int dfd, const char *name, struct buf *out)
+{
+	struct stat	 st;
+	char		 chunk[8192];
+	ssize_t		 n;
+	int		 fd, rc = -1;
+
+	if ((fd = openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) == -1)
+		return -1;
+	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode) ||
+	    st.st_size > (off_t)SPOOLREC_MAX) {
+		errno = EINVAL;
+		goto out;
+	}
+	for (;;) {
+		if ((n = read(fd, chunk, sizeof(chunk))) == -1) {
+			if (errno == EINTR)
+				continue;
+			goto out;
+		}
+		if (n == 0)
+			break;
+		if (out->len + (size_t)n > SPOOLREC_MAX ||
+		    buf_append(out, chunk, (size_t)n) == -1) {
+			errno = ENOMEM;
+			goto out;
+		}
+	}
+	rc = 0;
+out:
+	close(fd);
+	return rc;
+}
+
+/*
+ * Moves name into failed/ without replacing anything already there: a
+ * second failure of the same key gets a numbered name.  0 / -1.
+ */
+static int
+move_to_failed(int dfd, const char *name)
+{
+	char	 dst[PATH_MAX];
+	int	 ffd, i, rc = -1;
+
+	(void)mkdirat(dfd, FAILED_DIR, 0700);
+	if ((ffd = openat(dfd, FAILED_DIR, O_RDONLY | O_DIRECTORY |
+	    O_CLOEXEC)) == -1) {
+		LOG_ERR("cannot open the failed folder: %s", strerror(errno));
+		return -1;
+	}
+	for (i = 0; i < 100; i++) {
+		if (i == 0)
+			snprintf(dst, sizeof(dst), "%s", name);
+		else
+			snprintf(dst, sizeof(dst), "%s.%d", name, i);
+		if (linkat(dfd, name, ffd, dst, 0) == 0)
+			break;
+		if (errno != EEXIST) {
+			LOG_ERR("cannot move a record aside: %s",
+			    strerror(errno));
+			goto out;
+		}
+	}
+	if (i == 100 || fsync(ffd) == -1 || unlinkat(dfd, name, 0) == -1) {
+		LOG_ERR("cannot move a record aside");
+		goto out;
+	}
+	rc = 0;
+out:
+	close(ffd);
+	return rc;
+}
+
+/* Removes temporary files nobody finished writing a while ago. */
+static void
+sweep_tmp(int dfd, const char *name, time_t now)
+{
+	struct stat	 st;
+
+	if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+	    S_ISREG(st.st_mode) && st.st_mtime + STALE_TMP < now &&
+	    unlinkat(dfd, name, 0) == 0)
+		LOG_WARN("removed an unfinished spool file");
+}
+
+/* Replays one record: STORE_OK when it is in the database and gone from
+ * the spool, STORE_DOWN to stop the pass, STORE_ERROR when set aside. */
+static enum store_result
+replay_one(int dfd, const char *name, struct store *st,
+    struct spool_tally *t)
+{
+	struct buf		 raw = { 0 };
+	struct spoolrec		 rec;
+	char			 want[SPOOLREC_NAME], stored[REFERENCE_TEXT];
+	enum spoolrec_result	 pr;
+	enum store_result	 res = STORE_ERROR;
+
+	memset(&rec, 0, sizeof(rec));
+	if (read_record(dfd, name, &raw) == -1) {
+		if (errno == ENOENT)	/* another replayer took it */
+			res = STORE_OK;
+		else if (errno == ENOMEM)
+			res = STORE_DOWN;	/* try again next pass */
+		else {
+			LOG_ERR("unreadable spool file: %s", strerror(errno));
+			goto aside;
+		}
+		goto out;
+	}
+	pr = spoolrec_parse(raw.data, raw.len, &rec);
+	if (pr == SPOOLREC_NOMEM) {
+		res = STORE_DOWN;
+		goto out;
+	}
+	if (pr != SPOOLREC_OK) {
+		LOG_ERR("malformed spool file");
+		goto aside;
+	}
+	spoolrec_name(rec.idem, want);
+	if (strcmp(want, name) != 0) {
+		LOG_ERR("spool file named for another key");
+		goto aside;
+	}
+	res = store_submit(st, rec.version_id, rec.idem, rec.reference,
+	    rec.plain.data, &rec.sealed, rec.key_id, stored);
+	if (res == STORE_DOWN)
+		goto out;
+	if (res == STORE_ERROR) {
+		LOG_ERR("the database refused a spooled record");
+		goto aside;
+	}
+	if (strcmp(stored, rec.reference) != 0)
+		LOG_WARN("replayed record has another stored reference");
+	if (unlinkat(dfd, name, 0) == -1 && errno != ENOENT)
+		LOG_ERR("cannot remove a replayed record: %s",
+		    strerror(errno));
+	t->replayed++;
+	LOG_INFO("replayed");
+	goto out;
+aside:
+	res = STORE_ERROR;
+	if (move_to_failed(dfd, name) == 0) {
+		t->failed++;
+		LOG_WARN("record moved to %s/", FAILED_DIR);
+	}
+out:
+	spoolrec_free(&rec);
+	buf_free(&raw);
+	return res;
+}
+
+int
+spool_replay(const char *dir, struct store *st, size_t max,
+    struct spool_tally *t)
+{
+	DIR		*d = NULL;
+	struct dirent	*e;
+	char		(*names)[SPOOLREC_NAME] = NULL;
+	size_t		 n = 0, i, done = 0;
+	time_t		 now = time(NULL);
+	int		 dfd = -1, rc = -1;
+
+	memset(t, 0, sizeof(*t));
+	if ((names = calloc(max + 1, sizeof(*names))) == NULL)
+		goto out;
+	if ((dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1 ||
+	    (d = opendir(dir)) == NULL) {
+		LOG_ERR("%s: %s", dir, strerror(errno));
+		goto out;
+	}
+	/* Names first, work after: the directory changes under us. */
+	while ((e = readdir(d)) != NULL) {
+		if (spoolrec_is_name(e->d_name)) {
+			if (n < max)
+				memcpy(names[n++], e->d_name, SPOOLREC_NAME);
+			else
+				t->left++;
+		} else if (is_tmp_name(e->d_name))
+			sweep_tmp(dfd, e->d_name, now);
+	}
+	for (i = 0; i < n; i++) {
+		done++;
+		if (replay_one(dfd, names[i], st, t) == STORE_DOWN) {
+			t->down = 1;
+			break;
+		}
+	}
+	t->left += n - done + (t->down ? 1 : 0);
+	/* One directory sync covers every unlink of the pass.  Losing one
+	 * to a crash only replays a stored record again, which is harmless. */
+	if ((t->replayed > 0 || t->failed > 0) && fsync(dfd) == -1)
+		LOG_WARN("cannot sync the spool: %s", strerror(errno));
+	rc = 0;
+out:
+	if (d != NULL)
+		closedir(d);
+	if (dfd != -1)
+		close(dfd);
+	free(names);
+	return rc;
+}

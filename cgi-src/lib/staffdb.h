@@ -1,0 +1,99 @@
+/*
+ * staffdb.h: the statements the staff side runs: the admin pool as role
+ * vawg_admin (accounts, sign-in throttling, sessions, the audit log,
+ * export queries, dashboard counts) and vawgctl as the database owner
+ * (enrolment, disabling, the retention purge).  Never linked into the
+ * public program.
+ */
+#ifndef VAWG_STAFFDB_H
+#define VAWG_STAFFDB_H
+
+#include "store.h"
+
+/* Argon2id limits for staff passwords (crypto_pwhash_str, so the caller
+ * includes sodium.h); raising them rehashes each at her next sign-in. */
+#define STAFF_PW_OPSLIMIT	crypto_pwhash_OPSLIMIT_INTERACTIVE
+#define STAFF_PW_MEMLIMIT	crypto_pwhash_MEMLIMIT_INTERACTIVE
+
+
+struct pg_conn;
+/* The live connection (reconnecting if needed), or NULL.  Borrowed. */
+struct pg_conn	*store_conn(struct store *);
+
+struct admin_user {
+	int		 found;
+	int32_t		 id;
+	char		 username[40];
+	char		 pwhash[128];	/* crypto_pwhash_STRBYTES */
+	unsigned char	 totp[64];
+	size_t		 totplen;
+	int64_t		 totp_last_step;
+	int		 disabled;
+};
+
+struct admin_session {
+	int		 found;
+	int32_t		 admin_id;
+	char		 username[40];
+	char		 csrf[64];
+	int64_t		 authed_age;	/* seconds since the password */
+};
+
+struct export_row {
+	int32_t		 version_id;
+	const char	*reference;
+	const char	*created;	/* "YYYY-MM-DD HH:MM:SS", London */
+	const char	*plain;		/* name=v1,v2&name=v */
+	const unsigned char *idem;	/* the token nonce, binary */
+	size_t		 idem_len;
+	const unsigned char *sealed;	/* the envelope, binary */
+	size_t		 sealed_len;
+};
+
+/* All return 0 / -1 (logged) unless said otherwise; u->found etc. say
+ * whether a row matched. */
+int	 store_admin_user(struct store *, const char *username,
+	    struct admin_user *);
+/* 1 if the TOTP step was fresh and the login recorded, 0 if replayed. */
+int	 store_admin_login_ok(struct store *, int32_t id, int64_t step,
+	    const char *new_pwhash);
+int	 store_throttle_wait(struct store *, const char *kind,
+	    const unsigned char *hash, int64_t *seconds);
+int	 store_throttle_fail(struct store *, const char *kind,
+	    const unsigned char *hash, int free_tries, int max_wait);
+int	 store_throttle_clear(struct store *, const char *kind,
+	    const unsigned char *hash);
+int	 store_session_create(struct store *, const unsigned char *hash,
+	    int32_t admin_id, const char *csrf);
+int	 store_session_get(struct store *, const unsigned char *hash,
+	    int idle, int max, struct admin_session *);
+int	 store_session_delete(struct store *, const unsigned char *hash);
+int	 store_session_reauthed(struct store *, const unsigned char *hash);
+/* count < 0 stores NULL; form/from/to may be NULL. */
+int	 store_audit(struct store *, const char *actor, const char *action,
+	    const char *form, const char *from, const char *to,
+	    long long count, const char *detail);
+int	 store_export_count(struct store *, const char *form, const char *from,
+	    const char *to, long long *count);
+/* Calls cb per row, in time order; cb returning -1 stops the export. */
+int	 store_export_rows(struct store *, const char *form, const char *from,
+	    const char *to, int (*cb)(const struct export_row *, void *),
+	    void *arg);
+int	 store_form_counts(struct store *, uint32_t form_id, long long *total,
+	    long long *today, long long daily[30]);
+int	 store_choice_counts(struct store *, uint32_t form_id,
+	    const char *field, int (*cb)(const char *value, long long n,
+	    void *), void *arg);
+/* vawgctl, as the owner: enrol (or re-enrol), disable (returns how many
+ * accounts matched), purge past each form's retention (cb per form, in the
+ * same transaction as the deletion; dry_run rolls it back). */
+int	 store_admin_add(struct store *, const char *user, const char *pwhash,
+	    const unsigned char *totp, size_t totplen);
+int	 store_admin_disable(struct store *, const char *user);
+int	 store_purge(struct store *, const char *actor, int dry_run,
+	    int (*cb)(const char *form, long long n, void *), void *arg);
+/* cols: when, actor, form, from, to, rows. */
+int	 store_recent_exports(struct store *, int limit,
+	    int (*cb)(const char *const *cols, void *), void *arg);
+
+#endif /* VAWG_STAFFDB_H */

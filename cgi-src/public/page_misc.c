@@ -1,0 +1,85 @@
+/*
+ * page_misc.c: the small fixed pages: the home page (GET /), the health
+ * check (GET /healthz), the quick exit (GET /exit) and the safety advice
+ * (GET /safety).
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "public.h"
+#include "view.h"
+
+/* GET /: 200, a link to every form, closed ones marked. */
+void
+page_index(struct app *app, struct req *r, struct resp *s)
+{
+	struct view_dict	*root, *page = NULL, *item;
+	size_t			 i;
+
+	root = page_begin("Have your say or get support", "index.tpl", &page);
+	for (i = 0; root != NULL && i < app->forms.n; i++) {
+		const struct form *f = &app->forms.forms[i];
+
+		if ((item = view_section(page, "FORM")) == NULL)
+			break;
+		(void)view_set(item, "NAME", f->name);
+		(void)view_set(item, "TITLE", f->title);
+		(void)view_set(item, "SUMMARY", f->summary);
+		if (!form_is_open(f, r->now))
+			view_show(item, "CLOSED");
+	}
+	page_end(root, s, 200);
+}
+
+/*
+ * GET /healthz: 200 when the database answers, 503 when it does not; the
+ * second line is the number of submissions waiting in the spool ("error"
+ * if the spool cannot be read), so a monitor sees a backlog build up.
+ */
+void
+page_health(struct app *app, struct req *r, struct resp *s)
+{
+	long	 depth;
+
+	(void)r;
+	s->ctype = "text/plain; charset=utf-8";
+	if (store_ping(app->store) == 0) {
+		s->status = 200;
+		(void)buf_puts(&s->body, "ok\n");
+	} else {
+		s->status = 503;
+		(void)buf_puts(&s->body, "database unavailable\n");
+	}
+	if ((depth = spool_depth(app->cfg->spool_dir)) >= 0)
+		(void)buf_printf(&s->body, "spool: %ld\n", depth);
+	else
+		(void)buf_puts(&s->body, "spool: error\n");
+}
+
+/*
+ * GET /exit: 303 to a neutral site, asking the browser to forget this
+ * one's cache and storage.  The quick-exit script uses location.replace()
+ * on this address, so the history gains no entry.
+ */
+void
+page_exit(struct app *app, struct req *r, struct resp *s)
+{
+	(void)r;
+	s->status = 303;
+	snprintf(s->location, sizeof(s->location), "%s", app->cfg->exit_url);
+	s->clear_site_data = 1;
+	s->ctype = "text/plain; charset=utf-8";
+	(void)buf_puts(&s->body, "Leaving this site.\n");
+}
+
+/* GET /safety: 200, advice on covering one's tracks. */
+void
+page_safety(struct app *app, struct req *r, struct resp *s)
+{
+	struct view_dict *root, *page = NULL;
+
+	(void)app;
+	(void)r;
+	root = page_begin("Staying safe online", "safety.tpl", &page);
+	page_end(root, s, 200);
+}

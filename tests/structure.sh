@@ -1,0 +1,168 @@
+#!/usr/bin/env bash
+# tests/structure.sh BUILD: the promises the tree itself keeps, checked
+# (docs/CONTRIBUTING.md, "The rooms").  Run by `make test` and `make
+# structure`; ends with "N passed, N failed".
+#
+#   1. The web tier cannot read: vawg-public defines no function that opens
+#      an envelope or loads a secret sealing key, and calls none of
+#      libsodium's openers (docs/THREAT-MODEL.md threat 1).  vawg-admin is
+#      checked the other way round, so the check is seen to bite.
+#   2. Rooms: a program includes only the library's headers and its own;
+#      the library includes only its own; the public program includes no
+#      header of the secret side.
+#   3. Every source file is listed in docs/ARCHITECTURE.md and in the
+#      README's "How it fits together".
+#   4. Sizes: no header over 250 lines, no C file over 450, no function
+#      over 70 unless the comment above it says why it stays whole.
+set -u
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$ROOT"
+BUILD=${1:-build}
+SRC=cgi-src
+pass=0
+fail=0
+
+ok() { pass=$((pass + 1)); echo "ok   $*"; }
+bad() { fail=$((fail + 1)); echo "FAIL $*"; }
+
+# ---- 1. what the public binary links --------------------------------------
+
+# Functions of libvawg that open envelopes or load secret keys, and
+# libsodium's functions that open boxes or derive a key from a passphrase.
+OWN_OPENERS='seal_open seal_secret_load seal_keygen seal_passphrase_load keyring_load keyring_open keyring_find keyring_rotate'
+SODIUM_OPENERS='crypto_box_seal_open crypto_box_open_easy crypto_box_open_detached crypto_box_open crypto_secretbox_open_easy crypto_secretbox_open_detached crypto_pwhash'
+
+# Prints the forbidden names the binary defines or calls.
+forbidden_in() {
+	local bin=$1 defined undefined s
+	defined=$(nm --defined-only "$bin" | awk '{print $3}')
+	undefined=$(nm -u "$bin" | awk '{print $2}' | sed 's/@.*//')
+	for s in $OWN_OPENERS; do
+		grep -qx "$s" <<<"$defined" && echo "$s"
+	done
+	for s in $SODIUM_OPENERS; do
+		grep -qx "$s" <<<"$undefined" && echo "$s"
+	done
+}
+
+nforbidden=$(( $(wc -w <<<"$OWN_OPENERS") + $(wc -w <<<"$SODIUM_OPENERS") ))
+if [ ! -x "$BUILD/vawg-public" ] || [ ! -x "$BUILD/vawg-admin" ]; then
+	bad "binaries not built in $BUILD"
+else
+	found=$(forbidden_in "$BUILD/vawg-public")
+	echo "public_binary_openers: $(wc -w <<<"$found") of $nforbidden"
+	if [ -z "$found" ]; then
+		ok "vawg-public links no envelope opener or secret-key loader"
+	else
+		bad "vawg-public links: $(tr '\n' ' ' <<<"$found")"
+	fi
+	# The same check on the admin pool, which must open envelopes: if it
+	# found nothing there, the check itself would be broken.
+	found=$(forbidden_in "$BUILD/vawg-admin")
+	if grep -qx seal_open <<<"$found" &&
+	    grep -qx crypto_box_seal_open <<<"$found"; then
+		ok "the same check finds the openers in vawg-admin"
+	else
+		bad "the check finds no opener in vawg-admin: it cannot be trusted"
+	fi
+fi
+
+# ---- 2. include lines -----------------------------------------------------
+
+# Every quoted include of every file in a folder must name a header in
+# one of the allowed folders.
+includes_within() {
+	local dir=$1 f h bad_lines=""
+	shift
+	for f in "$SRC/$dir"/*.c "$SRC/$dir"/*.cc "$SRC/$dir"/*.h; do
+		[ -e "$f" ] || continue
+		while read -r h; do
+			local found=0 d
+			for d in "$@"; do
+				[ -e "$SRC/$d/$h" ] && found=1
+			done
+			[ "$found" = 1 ] || bad_lines+="$f includes \"$h\"; "
+		done < <(sed -n 's/^#include "\([^"]*\)".*/\1/p' "$f")
+	done
+	if [ -z "$bad_lines" ]; then
+		ok "$dir/ includes only headers of: $*"
+	else
+		bad "$bad_lines"
+	fi
+}
+
+includes_within lib lib
+includes_within public lib public
+includes_within admin lib admin
+includes_within ctl lib ctl
+
+# The public program and the headers it includes name nothing secret.
+secret_refs=$(cpp -I"$SRC/lib" -I"$SRC/public" -H -E "$SRC/public/public.h" \
+    2>&1 >/dev/null | grep -E '(secret|staffdb|export)\.h' || true)
+if [ -z "$secret_refs" ]; then
+	ok "public.h pulls in no secret-side header"
+else
+	bad "public.h pulls in: $secret_refs"
+fi
+if grep -ln '#include "\(secret\|staffdb\|export\)\.h"' "$SRC"/public/* \
+    >/dev/null; then
+	bad "a file in public/ includes a secret-side header"
+else
+	ok "no file in public/ includes a secret-side header"
+fi
+
+# ---- 3. every source file documented --------------------------------------
+
+missing_arch="" missing_readme=""
+touch_missing() { [ -f "$1" ] || { echo "FAIL $1 is missing"; fail=$((fail + 1)); }; }
+touch_missing docs/ARCHITECTURE.md
+while read -r f; do
+	rel=${f#"$SRC"/}
+	grep -qs "\`$rel\`" docs/ARCHITECTURE.md || missing_arch+="$rel "
+	grep -qs "\`$rel\`" README.md || missing_readme+="$rel "
+done < <(find "$SRC" -type f \( -name '*.c' -o -name '*.cc' -o -name '*.h' \) |
+    sort)
+nsrc=$(find "$SRC" -type f \( -name '*.c' -o -name '*.cc' -o -name '*.h' \) |
+    wc -l)
+echo "source_files: $nsrc"
+[ -z "$missing_arch" ] && ok "docs/ARCHITECTURE.md lists every source file" ||
+    bad "docs/ARCHITECTURE.md does not list: $missing_arch"
+[ -z "$missing_readme" ] && ok "README.md lists every source file" ||
+    bad "README.md does not list: $missing_readme"
+
+# ---- 4. sizes -------------------------------------------------------------
+
+big=""
+for f in "$SRC"/*/*.h; do
+	n=$(wc -l <"$f")
+	[ "$n" -le 250 ] || big+="$f ($n) "
+done
+[ -z "$big" ] && ok "no header over 250 lines" || bad "headers over 250: $big"
+
+big=""
+for f in "$SRC"/*/*.c "$SRC"/*/*.cc; do
+	n=$(wc -l <"$f")
+	[ "$n" -le 450 ] || big+="$f ($n) "
+done
+[ -z "$big" ] && ok "no C file over 450 lines" || bad "C files over 450: $big"
+
+# A function runs from a line "name(" at the start (KNF puts the return
+# type on the line before) to the first "}" at the start of a line.  One
+# over 70 lines passes only if the comment right above it says "whole".
+long=$(awk '
+	FNR == 1 { comment = "" }
+	/^\/\*/ { comment = ""; incomment = 1 }
+	incomment { comment = comment $0 }
+	/\*\// { incomment = 0 }
+	/^[a-z_][a-z0-9_]*\(/ && !infn { infn = 1; start = FNR;
+		name = $0; sub(/\(.*/, "", name); why = comment }
+	infn && /^}/ { n = FNR - start + 1; infn = 0;
+		if (n > 70 && why !~ /whole/) printf "%s:%s (%d) ", FILENAME, name, n;
+		comment = "" }
+	/^$/ && !incomment && !infn { }
+' "$SRC"/*/*.c)
+[ -z "$long" ] && ok "no function over 70 lines without a reason" ||
+    bad "functions over 70 lines: $long"
+
+echo "$pass passed, $fail failed"
+[ "$fail" = 0 ]
