@@ -1,6 +1,6 @@
 -- 001: roles, schema and tables.
 --
--- Three roles, least privilege first (SECURITY.md threat 1):
+-- Three roles, least privilege first (docs/THREAT-MODEL.md threat 1):
 --   vawg_owner   owns every object; nobody logs in as it in production.
 --   vawg_public  the internet-facing pool: reads form definitions and may call
 --                vawg.submit(); it cannot SELECT, UPDATE or DELETE a submission.

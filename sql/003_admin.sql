@@ -3,7 +3,7 @@
 -- The admin pool connects as vawg_admin.  It reads submissions and form
 -- definitions, manages sessions and throttling, and appends to the audit
 -- log, which nobody can change afterwards: the role has no UPDATE or DELETE
--- on it, and a trigger refuses both even to the owner (SECURITY.md 13, 18).
+-- on it, and a trigger refuses both even to the owner (docs/THREAT-MODEL.md 13, 18).
 SET ROLE vawg_owner;
 SET search_path = vawg;
 

@@ -1,5 +1,5 @@
 {{%AUTOESCAPE context="HTML"}}
-{{! Any form, rendered from its definition. See README.md for the dictionary. Sections are looked up in parent dictionaries too, so ERROR, HINT, OPTIONAL, REQUIRED, SENSITIVE, CHECKED, SELECTED and NOTICE must be set on the FIELD or OPTION they belong to, never on the root or OPEN dictionary. Keep every tag on one line (strip modes join lines). autocomplete="off" on the form stops the browser restoring the answers, ticked options included, when someone comes Back to the page (SECURITY.md threat 4). }}
+{{! Any form, rendered from its definition. See README.md for the dictionary. Sections are looked up in parent dictionaries too, so ERROR, HINT, OPTIONAL, REQUIRED, SENSITIVE, CHECKED, SELECTED and NOTICE must be set on the FIELD or OPTION they belong to, never on the root or OPEN dictionary. Keep every tag on one line (strip modes join lines). autocomplete="off" on the form stops the browser restoring the answers, ticked options included, when someone comes Back to the page (docs/THREAT-MODEL.md threat 4). }}
 {{#CLOSED}}
 <h1>{{FORM_TITLE}}</h1>
 <p>This form is closed. You cannot send answers to it now.</p>

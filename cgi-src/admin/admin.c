@@ -1,6 +1,6 @@
 /*
  * admin.c: signing administrators in and keeping them signed in
- * (SECURITY.md threats 9 and 13).
+ * (docs/THREAT-MODEL.md threats 9 and 13).
  *
  * A sign-in needs the password (Argon2id, crypto_pwhash_str) and a TOTP
  * code (RFC 6238, liboath; each code once).  Failures are throttled per
@@ -58,7 +58,7 @@ throttle_key(const struct admin_app *a, const char *kind, const char *v,
 }
 
 static int
-totp_step(const struct admin_user *u, const char *code, int64_t now,
+totp_step(const struct account *u, const char *code, int64_t now,
     int64_t *step)
 {
 	int	 pos = 0;
@@ -76,7 +76,7 @@ totp_step(const struct admin_user *u, const char *code, int64_t now,
 
 /* Argon2id against the account's hash, or the dummy: same cost. */
 static int
-password_ok(const struct admin_app *a, const struct admin_user *u,
+password_ok(const struct admin_app *a, const struct account *u,
     const char *pass, size_t passlen)
 {
 	int	 ok;
@@ -127,7 +127,7 @@ throttle_record(struct admin_app *a, const struct throttle *t, int ok)
 enum login_result
 admin_login(struct admin_app *a, const char *user, const char *pass,
     size_t passlen, const char *code, const char *addr, int64_t now,
-    int64_t *wait, struct admin_user *u)
+    int64_t *wait, struct account *u)
 {
 	struct throttle	 t;
 	int64_t		 step = 0;
@@ -136,7 +136,7 @@ admin_login(struct admin_app *a, const char *user, const char *pass,
 
 	if ((*wait = throttle_check(a, user, addr, &t)) != 0)
 		return *wait < 0 ? LOGIN_ERROR : LOGIN_THROTTLED;
-	if (store_admin_user(a->store, user, u) == -1)
+	if (store_account_get(a->store, user, u) == -1)
 		return LOGIN_ERROR;
 	ok = password_ok(a, u, pass, passlen);
 	ok = totp_step(u, code, now, &step) == 0 && ok;
@@ -146,7 +146,7 @@ admin_login(struct admin_app *a, const char *user, const char *pass,
 		    STAFF_PW_OPSLIMIT, STAFF_PW_MEMLIMIT) != 0 &&
 		    crypto_pwhash_str(rehash, pass, passlen, STAFF_PW_OPSLIMIT,
 		    STAFF_PW_MEMLIMIT) == 0;
-		switch (store_admin_login_ok(a->store, u->id, step,
+		switch (store_account_signed_in(a->store, u->id, step,
 		    fresh ? rehash : NULL)) {
 		case 1:
 			break;
@@ -166,7 +166,7 @@ int
 admin_password_ok(struct admin_app *a, const char *user, const char *pass,
     size_t passlen, const char *addr, int64_t *wait)
 {
-	struct admin_user	 u;
+	struct account	 u;
 	struct throttle		 t;
 	int			 ok;
 
@@ -174,7 +174,7 @@ admin_password_ok(struct admin_app *a, const char *user, const char *pass,
 	 * way round it. */
 	if ((*wait = throttle_check(a, user, addr, &t)) != 0)
 		return *wait < 0 ? -1 : 2;
-	if (store_admin_user(a->store, user, &u) == -1)
+	if (store_account_get(a->store, user, &u) == -1)
 		return -1;
 	ok = password_ok(a, &u, pass, passlen);
 	(void)throttle_record(a, &t, ok);
@@ -184,7 +184,7 @@ admin_password_ok(struct admin_app *a, const char *user, const char *pass,
 
 int
 admin_session_start(struct admin_app *a, const struct req *r,
-    int32_t admin_id, struct resp *s)
+    int32_t account_id, struct resp *s)
 {
 	unsigned char	 token[SESSION_TOKEN_BYTES], hash[32], c[16];
 	char		 text[64], csrf[64];
@@ -197,7 +197,7 @@ admin_session_start(struct admin_app *a, const struct req *r,
 	sodium_bin2base64(csrf, sizeof(csrf), c, sizeof(c),
 	    sodium_base64_VARIANT_URLSAFE_NO_PADDING);
 	crypto_generichash(hash, sizeof(hash), token, sizeof(token), NULL, 0);
-	if (store_session_create(a->store, hash, admin_id, csrf) == 0) {
+	if (store_session_create(a->store, hash, account_id, csrf) == 0) {
 		/* Behind TLS the __Host- prefix pins the cookie to this host
 		 * and path /; without TLS it is confined to /admin. */
 		if (r->https)
@@ -240,7 +240,7 @@ admin_cookie_token(const char *header, int https, unsigned char hash[32])
 }
 
 int
-admin_csrf_ok(const struct admin_session *sess, const char *given,
+admin_csrf_ok(const struct staff_session *sess, const char *given,
     size_t len)
 {
 	size_t	 want = strlen(sess->csrf);

@@ -61,19 +61,19 @@ enum login_result {
 int	 admin_init(struct admin_app *);
 enum login_result admin_login(struct admin_app *, const char *user,
 	    const char *pass, size_t passlen, const char *code,
-	    const char *addr, int64_t now, int64_t *wait, struct admin_user *);
+	    const char *addr, int64_t now, int64_t *wait, struct account *);
 /* Re-authentication before an export: 1 right, 0 wrong, 2 throttled
  * (*wait seconds), -1 error. */
 int	 admin_password_ok(struct admin_app *, const char *user,
 	    const char *pass, size_t passlen, const char *addr, int64_t *wait);
 /* Makes a session and sets its cookie on s.  0 / -1. */
 int	 admin_session_start(struct admin_app *, const struct req *,
-	    int32_t admin_id, struct resp *s);
+	    int32_t account_id, struct resp *s);
 void	 admin_session_clear_cookie(const struct req *, struct resp *);
 /* The hash of the session token in a Cookie header: 1 found, 0 not. */
 int	 admin_cookie_token(const char *header, int https,
 	    unsigned char hash[32]);
-int	 admin_csrf_ok(const struct admin_session *, const char *given,
+int	 admin_csrf_ok(const struct staff_session *, const char *given,
 	    size_t len);
 
 void	 admin_handle(struct admin_app *, struct req *, struct resp *);

@@ -3,7 +3,7 @@
  * Unix user where the machine allows, with its own database role
  * (vawg_admin).
  *
- * Two modes (SECURITY.md threat 18).  With VAWG_PASSPHRASE_FILE set, the
+ * Two modes (docs/THREAT-MODEL.md threat 18).  With VAWG_PASSPHRASE_FILE set, the
  * master unlocks the whole keyring at start, wipes the passphrase, and
  * exports are decrypted here.  Without it, this pool holds no secret key
  * at all and exports carry the sealed envelopes for `vawgctl

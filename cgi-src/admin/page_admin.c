@@ -102,7 +102,7 @@ login_post(struct admin_app *a, struct req *r, struct resp *s)
 	static const char *const allowed[] = { "_token", "username",
 	    "password", "code", NULL };
 	struct kvlist		 kv = { 0 };
-	struct admin_user	 u;
+	struct account	 u;
 	struct token		 tok;
 	const char		*user, *pass, *code, *t;
 	size_t			 passlen = 0, tlen = 0;
@@ -163,7 +163,7 @@ out:
 /* The session behind the cookie; 0 and a redirect or 403 if none. */
 static int
 need_session(struct admin_app *a, struct req *r, struct resp *s,
-    struct admin_session *sess, unsigned char hash[32])
+    struct staff_session *sess, unsigned char hash[32])
 {
 	if (!admin_cookie_token(r->cookie, r->https, hash) ||
 	    store_session_get(a->store, hash, a->cfg->session_idle,
@@ -184,7 +184,7 @@ static void
 logout_post(struct admin_app *a, struct req *r, struct resp *s)
 {
 	static const char *const allowed[] = { "_csrf", NULL };
-	struct admin_session	 sess;
+	struct staff_session	 sess;
 	struct kvlist		 kv = { 0 };
 	unsigned char		 hash[32];
 	const char		*csrf;
@@ -297,7 +297,7 @@ dashboard_form(struct admin_app *a, struct view_dict *fd,
 static void
 dashboard(struct admin_app *a, struct req *r, struct resp *s)
 {
-	struct admin_session	 sess;
+	struct staff_session	 sess;
 	struct view_dict	*root, *page = NULL, *d;
 	unsigned char		 hash[32];
 	char			 from[16], to[16], ids[KEYRING_MAX * 18 + 1];
@@ -345,7 +345,7 @@ out:
 }
 
 static void
-reauth_page(struct resp *s, int status, const struct admin_session *sess,
+reauth_page(struct resp *s, int status, const struct staff_session *sess,
     const char *query, const char *error)
 {
 	struct view_dict	*root, *page = NULL, *d;
@@ -388,7 +388,7 @@ export_params(struct admin_app *a, const char *query, struct kvlist *kv,
 static void
 export_get(struct admin_app *a, struct req *r, struct resp *s)
 {
-	struct admin_session	 sess;
+	struct staff_session	 sess;
 	struct kvlist		 kv = { 0 };
 	struct exporter		 x;
 	unsigned char		 hash[32];
@@ -447,7 +447,7 @@ reauth_post(struct admin_app *a, struct req *r, struct resp *s)
 {
 	static const char *const allowed[] = { "_csrf", "password", "query",
 	    NULL };
-	struct admin_session	 sess;
+	struct staff_session	 sess;
 	struct kvlist		 kv = { 0 }, q = { 0 };
 	unsigned char		 hash[32];
 	const char		*csrf, *pass, *query, *form, *from, *to;

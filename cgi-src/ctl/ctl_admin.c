@@ -170,7 +170,7 @@ ctl_add_admin(int argc, char *argv[])
 	    &b32len) != OATH_OK)
 		goto out;
 	b32[strcspn(b32, "=")] = '\0';
-	if (store_admin_add(st, o.user, hash, secret, sizeof(secret)) == -1 ||
+	if (store_account_enrol(st, o.user, hash, secret, sizeof(secret)) == -1 ||
 	    store_audit(st, "vawgctl", "admin-add", NULL, NULL, NULL, -1,
 	    o.user) == -1) {
 		fprintf(stderr, "vawgctl: could not add %s (a name is a-z, "
@@ -217,7 +217,7 @@ ctl_disable_admin(int argc, char *argv[])
 	}
 	if (open_db(o.db, &st) == -1)
 		goto out;
-	if ((n = store_admin_disable(st, o.user)) <= 0) {
+	if ((n = store_account_disable(st, o.user)) <= 0) {
 		fprintf(stderr, "vawgctl: no admin called %s\n", o.user);
 		goto out;
 	}

@@ -3,7 +3,7 @@
  * or anywhere names a question: the fields, their kinds, limits and
  * options come from the database (sql/), loaded at start by store.c.
  *
- * Validation happens in two layers (STYLE.md 3).  The request layer refuses
+ * Validation happens in two layers (docs/CONTRIBUTING.md §3).  The request layer refuses
  * what no person could have sent with a browser: unknown names, a repeated
  * single-valued field, the honeypot filled.  The field layer keeps, for each
  * field, the message a person needs to put it right.

@@ -1,7 +1,7 @@
 /*
  * http.c: the request context, the bounded body reader and the response.
  * Status and headers are written once, by http_send(), after the handler
- * has rendered its whole page into a buffer (STYLE.md 4): no partial
+ * has rendered its whole page into a buffer (docs/CONTRIBUTING.md §4): no partial
  * output before the status is known.
  */
 #include <errno.h>

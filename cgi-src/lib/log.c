@@ -2,7 +2,7 @@
  * log.c: the application log.  One line per event on stderr (the stack
  * script sends it to var/log/).  It names an event class, the function and
  * nginx's request id, never a submitted value, a token or a client address
- * (SECURITY.md threat 14).
+ * (docs/THREAT-MODEL.md threat 14).
  */
 #include <errno.h>
 #include <stdarg.h>

@@ -1,6 +1,6 @@
 /*
  * spool.c: the durable spool that keeps a confirmed submission while the
- * database is away, and its replay (DESIGN.md "Nothing lost", SECURITY.md
+ * database is away, and its replay (docs/ARCHITECTURE.md "Nothing lost", docs/THREAT-MODEL.md
  * threat 12).
  *
  * A worker whose store_submit() says STORE_DOWN writes the record

@@ -1,5 +1,5 @@
 /*
- * spoolrec.c: one spooled submission as bytes, and back (SECURITY.md
+ * spoolrec.c: one spooled submission as bytes, and back (docs/THREAT-MODEL.md
  * threat 12).  When the database cannot take a submission, the worker
  * writes exactly what vawg.submit() would have received to a file in the
  * spool, and the replayer parses it back.  Both directions are pure

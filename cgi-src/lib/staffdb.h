@@ -20,7 +20,7 @@ struct pg_conn;
 /* The live connection (reconnecting if needed), or NULL.  Borrowed. */
 struct pg_conn	*store_conn(struct store *);
 
-struct admin_user {
+struct account {
 	int		 found;
 	int32_t		 id;
 	char		 username[40];
@@ -31,9 +31,9 @@ struct admin_user {
 	int		 disabled;
 };
 
-struct admin_session {
+struct staff_session {
 	int		 found;
-	int32_t		 admin_id;
+	int32_t		 account_id;
 	char		 username[40];
 	char		 csrf[64];
 	int64_t		 authed_age;	/* seconds since the password */
@@ -52,10 +52,10 @@ struct export_row {
 
 /* All return 0 / -1 (logged) unless said otherwise; u->found etc. say
  * whether a row matched. */
-int	 store_admin_user(struct store *, const char *username,
-	    struct admin_user *);
+int	 store_account_get(struct store *, const char *username,
+	    struct account *);
 /* 1 if the TOTP step was fresh and the login recorded, 0 if replayed. */
-int	 store_admin_login_ok(struct store *, int32_t id, int64_t step,
+int	 store_account_signed_in(struct store *, int32_t id, int64_t step,
 	    const char *new_pwhash);
 int	 store_throttle_wait(struct store *, const char *kind,
 	    const unsigned char *hash, int64_t *seconds);
@@ -64,9 +64,9 @@ int	 store_throttle_fail(struct store *, const char *kind,
 int	 store_throttle_clear(struct store *, const char *kind,
 	    const unsigned char *hash);
 int	 store_session_create(struct store *, const unsigned char *hash,
-	    int32_t admin_id, const char *csrf);
+	    int32_t account_id, const char *csrf);
 int	 store_session_get(struct store *, const unsigned char *hash,
-	    int idle, int max, struct admin_session *);
+	    int idle, int max, struct staff_session *);
 int	 store_session_delete(struct store *, const unsigned char *hash);
 int	 store_session_reauthed(struct store *, const unsigned char *hash);
 /* count < 0 stores NULL; form/from/to may be NULL. */
@@ -87,9 +87,9 @@ int	 store_choice_counts(struct store *, uint32_t form_id,
 /* vawgctl, as the owner: enrol (or re-enrol), disable (returns how many
  * accounts matched), purge past each form's retention (cb per form, in the
  * same transaction as the deletion; dry_run rolls it back). */
-int	 store_admin_add(struct store *, const char *user, const char *pwhash,
+int	 store_account_enrol(struct store *, const char *user, const char *pwhash,
 	    const unsigned char *totp, size_t totplen);
-int	 store_admin_disable(struct store *, const char *user);
+int	 store_account_disable(struct store *, const char *user);
 int	 store_purge(struct store *, const char *actor, int dry_run,
 	    int (*cb)(const char *form, long long n, void *), void *arg);
 /* cols: when, actor, form, from, to, rows. */

@@ -1,9 +1,9 @@
 /*
  * store.c: everything that talks to PostgreSQL.  SQL appears only here, only
- * as prepared statements with bound parameters (STYLE.md 8); ciphertext and
+ * as prepared statements with bound parameters (docs/CONTRIBUTING.md §8); ciphertext and
  * keys travel as binary bytea.  A worker keeps one connection for its life
  * and checks it before each use, resetting and re-preparing after a database
- * restart (STYLE.md 8, kore's rule).
+ * restart (docs/CONTRIBUTING.md §8, kore's rule).
  */
 #include <stdint.h>
 #include <stdlib.h>

@@ -46,7 +46,7 @@ run_by_hash(struct store *s, const char *sql, const unsigned char *hash)
 }
 
 int
-store_admin_user(struct store *s, const char *username, struct admin_user *u)
+store_account_get(struct store *s, const char *username, struct account *u)
 {
 	const char	*v[1] = { username };
 	PGresult	*r;
@@ -81,7 +81,7 @@ out:
 }
 
 int
-store_admin_login_ok(struct store *s, int32_t id, int64_t step,
+store_account_signed_in(struct store *s, int32_t id, int64_t step,
     const char *new_pwhash)
 {
 	char		 ids[16], steps[24];
@@ -166,14 +166,14 @@ store_throttle_clear(struct store *s, const char *kind,
 
 int
 store_session_create(struct store *s, const unsigned char *hash,
-    int32_t admin_id, const char *csrf)
+    int32_t account_id, const char *csrf)
 {
 	char		 ids[16];
 	const char	*v[3] = { (const char *)hash, ids, csrf };
 	int		 len[3] = { 32, 0, 0 }, fmt[3] = { 1, 0, 0 };
 	PGresult	*r;
 
-	snprintf(ids, sizeof(ids), "%d", (int)admin_id);
+	snprintf(ids, sizeof(ids), "%d", (int)account_id);
 	r = run(s, "INSERT INTO vawg.admin_session (token_hash, admin_id, "
 	    "csrf) VALUES ($1, $2, $3)", 3, v, len, fmt, PGRES_COMMAND_OK);
 	PQclear(r);
@@ -182,7 +182,7 @@ store_session_create(struct store *s, const unsigned char *hash,
 
 int
 store_session_get(struct store *s, const unsigned char *hash, int idle,
-    int max, struct admin_session *out)
+    int max, struct staff_session *out)
 {
 	char		 idles[16], maxs[16];
 	const char	*v[3] = { (const char *)hash, idles, maxs };
@@ -202,7 +202,7 @@ store_session_get(struct store *s, const unsigned char *hash, int idle,
 		return -1;
 	if (PQntuples(r) == 1) {
 		out->found = 1;
-		out->admin_id = (int32_t)strtol(PQgetvalue(r, 0, 0), NULL, 10);
+		out->account_id = (int32_t)strtol(PQgetvalue(r, 0, 0), NULL, 10);
 		snprintf(out->username, sizeof(out->username), "%s",
 		    PQgetvalue(r, 0, 1));
 		snprintf(out->csrf, sizeof(out->csrf), "%s",
@@ -416,7 +416,7 @@ store_recent_exports(struct store *s, int limit,
 /* ---- vawgctl's, as the database owner ---- */
 
 int
-store_admin_add(struct store *s, const char *user, const char *pwhash,
+store_account_enrol(struct store *s, const char *user, const char *pwhash,
     const unsigned char *totp, size_t totplen)
 {
 	const char	*v[3] = { user, pwhash, (const char *)totp };
@@ -434,7 +434,7 @@ store_admin_add(struct store *s, const char *user, const char *pwhash,
 }
 
 int
-store_admin_disable(struct store *s, const char *user)
+store_account_disable(struct store *s, const char *user)
 {
 	const char	*v[1] = { user };
 	PGresult	*r;

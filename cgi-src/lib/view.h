@@ -1,7 +1,7 @@
 /*
  * view.h: the C face of the template engine (Google ctemplate).  Plain C,
  * one opaque type; view.cc is the only C++ in the project and the only file
- * that includes ctemplate (STYLE.md 10).  Every call catches every C++
+ * that includes ctemplate (docs/CONTRIBUTING.md §10).  Every call catches every C++
  * exception and reports -1 / NULL instead.
  *
  * Dictionaries form a tree.  Only a root (view_dict_new) is freed, with

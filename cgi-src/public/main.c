@@ -9,7 +9,7 @@
  * replayer, stores what the workers spooled while the database was away
  * (spool.c).
  *
- * The public pool never holds the secret key (SECURITY.md threat 1) and
+ * The public pool never holds the secret key (docs/THREAT-MODEL.md threat 1) and
  * makes no core dumps that could hold an answer in flight.
  */
 #include <sys/prctl.h>

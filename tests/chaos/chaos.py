@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Chaos run (SECURITY.md threat 12, DESIGN.md "Nothing lost").
+"""Chaos run (docs/THREAT-MODEL.md threat 12, docs/ARCHITECTURE.md "Nothing lost").
 
 Starts its own stack (nginx, the public pool, a throwaway PostgreSQL) and,
 for CHAOS_SECONDS (60 by default), posts valid answers to both forms from

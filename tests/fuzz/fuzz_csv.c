@@ -1,6 +1,6 @@
 /*
  * fuzz_csv.c: libFuzzer harness for csv.c, the export's writer and the
- * reader vawgctl uses on sealed exports (SECURITY.md threat 6).
+ * reader vawgctl uses on sealed exports (docs/THREAT-MODEL.md threat 6).
  *
  * The input is records of cells: 0xFE ends a record, 0xFF ends a cell
  * (neither byte occurs in UTF-8 text).  Bit 0 of the first byte asks for a

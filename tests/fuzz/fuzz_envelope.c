@@ -1,6 +1,6 @@
 /*
  * fuzz_envelope.c: libFuzzer harness for seal_open(), which the
- * administrator's tools run on every stored envelope (seal.c; SECURITY.md
+ * administrator's tools run on every stored envelope (seal.c; docs/THREAT-MODEL.md
  * threats 3 and 16).
  *
  * The key pair is made once, in LLVMFuzzerInitialize, from a fixed seed

@@ -2,7 +2,7 @@
  * fuzz_form.c: libFuzzer harness for the whole body path of a POST, short
  * of the network and the database: urlenc_parse(), form_token_value(),
  * form_validate(), then form_plain_json() and form_sensitive_pairs(), the
- * two things stored (SECURITY.md threats 10, 11, 16).
+ * two things stored (docs/THREAT-MODEL.md threats 10, 11, 16).
  *
  * The form is built by hand with one field of every kind (and a sensitive
  * choice), in the shape store.c loads from the database.  The input is a

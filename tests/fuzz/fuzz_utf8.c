@@ -1,6 +1,6 @@
 /*
  * fuzz_utf8.c: libFuzzer harness for utf8_check(), the one judge of what
- * counts as text (SECURITY.md threat 11).
+ * counts as text (docs/THREAT-MODEL.md threat 11).
  *
  * The whole input is the string.  utf8_check() is compared with a second
  * validator written here from the Unicode Standard's table of well-formed

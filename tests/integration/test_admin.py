@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""The admin side through nginx (issue 3; SECURITY.md threats 6, 9, 13,
+"""The admin side through nginx (issue 3; docs/THREAT-MODEL.md threats 6, 9, 13,
 15, 17, 18): sign-in with password and TOTP, sessions, CSRF, throttling
 and timing, the dashboard, the streamed CSV export (decrypted and sealed),
 re-authentication, the append-only audit log and the purge.

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Key rotation end to end (issue 3; SECURITY.md threat 17): a refused
+"""Key rotation end to end (issue 3; docs/THREAT-MODEL.md threat 17): a refused
 rotation changes nothing; `vawgctl rotate` moves the current key into the
 keyring and makes a new one; after restarting both pools new rows are
 sealed to the new key, and rows sealed under either generation decrypt in

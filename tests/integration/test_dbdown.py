@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""PostgreSQL stops and starts again (SECURITY.md threat 12).
+"""PostgreSQL stops and starts again (docs/THREAT-MODEL.md threat 12).
 
 While it is down, /healthz says 503 and a valid post is still confirmed
 (200, with the reference its row will carry), because the worker writes it

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Hostile input through the real nginx (SECURITY.md threats 10, 11 and
+"""Hostile input through the real nginx (docs/THREAT-MODEL.md threats 10, 11 and
 16; issue 4, promise 3): well over a thousand crafted requests, each with
 the status the contract gives it, and what must hold afterwards.
 

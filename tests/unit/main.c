@@ -1,7 +1,7 @@
 /*
  * main.c: runs every unit test table, prints "ok   name" or "FAIL name"
  * followed by the failed checks, then one line "N passed, N failed"
- * (counting tests).  Exits 1 if any test failed (STYLE.md 14).
+ * (counting tests).  Exits 1 if any test failed (docs/CONTRIBUTING.md §14).
  */
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,6 +1,6 @@
 /*
  * test_csv.c: the spreadsheet-safe CSV writer and its reader (csv.c,
- * SECURITY.md threat 6), against known bytes.  Every cell is quoted,
+ * docs/THREAT-MODEL.md threat 6), against known bytes.  Every cell is quoted,
  * quotes are doubled, records end in CRLF, a cell a spreadsheet would run
  * as a formula (= + - @, TAB, CR, LF or NUL first) gets a leading
  * apostrophe inside the quotes, and everything else, UTF-8 of any script

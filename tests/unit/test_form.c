@@ -1,6 +1,6 @@
 /*
  * test_form.c: the generic validator and the two outputs built from its
- * result (form.c, SECURITY.md threats 10 and 11).  Bodies go through the
+ * result (form.c, docs/THREAT-MODEL.md threats 10 and 11).  Bodies go through the
  * real parser, urlenc_parse(), then form_validate(), as in page_form.c.
  * The forms are built here by hand; in the service they come from the
  * database.

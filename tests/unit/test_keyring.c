@@ -1,6 +1,6 @@
 /*
  * test_keyring.c: every generation of the secret key under one
- * passphrase (keyring.c, SECURITY.md threat 17).  Each key file costs an
+ * passphrase (keyring.c, docs/THREAT-MODEL.md threat 17).  Each key file costs an
  * Argon2id MODERATE derivation (about half a second and 256 MiB) to make
  * or to open, so the tests share one key directory, made the first time a
  * test needs it, and run in table order: load right and wrong, a refused

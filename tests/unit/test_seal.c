@@ -1,5 +1,5 @@
 /*
- * test_seal.c: key files and envelopes (seal.c, SECURITY.md threats 2, 3
+ * test_seal.c: key files and envelopes (seal.c, docs/THREAT-MODEL.md threats 2, 3
  * and 17).  seal_keygen and seal_secret_load run Argon2id MODERATE (about
  * a second and 256 MiB each), so one key pair is made, in a private
  * directory under /tmp, the first time a test needs it, and shared; the

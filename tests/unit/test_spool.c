@@ -1,6 +1,6 @@
 /*
  * test_spool.c: the spool record's encoder and parser (spoolrec.c,
- * SECURITY.md threat 12).  A record must come back byte for byte, and
+ * docs/THREAT-MODEL.md threat 12).  A record must come back byte for byte, and
  * anything else (a truncation, a flipped byte, a field out of place even
  * under a correct checksum) must be refused whole, because the replayer
  * turns what it parses into a database row.

@@ -1,5 +1,5 @@
 /*
- * test_token.c: signed form tokens and references (token.c, SECURITY.md
+ * test_token.c: signed form tokens and references (token.c, docs/THREAT-MODEL.md
  * threats 5 and 9).  A fixed key keeps the tests repeatable; the nonce in
  * each minted token is still random.
  */

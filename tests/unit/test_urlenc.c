@@ -1,6 +1,6 @@
 /*
  * test_urlenc.c: the application/x-www-form-urlencoded parser (urlenc.c,
- * SECURITY.md threats 10 and 11).  Names and values are compared with
+ * docs/THREAT-MODEL.md threats 10 and 11).  Names and values are compared with
  * their lengths, since a decoded %00 is kept inside them.
  */
 #include <stdlib.h>
