@@ -2,7 +2,10 @@
 # tests/run.sh: everything `make test` runs, from a fresh clone.
 #
 #   1. build the normal and the sanitizer (ASan + UBSan) binaries
-#   2. lint the templates (auto-escape pragma, ctemplate's own checker)
+#   2. lint the templates (auto-escape pragma, ctemplate's own checker),
+#      and check the tree's own promises (tests/structure.sh: the public
+#      binary links no envelope opener, no program includes another's
+#      header, every source file documented, size limits)
 #   3. unit tests, normal and sanitized
 #   4. integration tests through nginx with a throwaway PostgreSQL, against
 #      the normal binaries and again against the sanitized ones; any
@@ -90,6 +93,7 @@ if ! make -s build unit-bin || ! make -s asan >/dev/null; then
 fi
 
 suite "template lint" lint_templates
+suite "structure" bash tests/structure.sh build
 suite "unit tests" build/unit-tests
 suite "unit tests (ASan+UBSan)" sanitized build-asan/unit-tests
 suite "integration" python3 tests/integration/run.py --bin build
