@@ -60,7 +60,7 @@ LIB_O	   = $(LIB:%=$(BUILD)/lib/%.o) $(BUILD)/lib/view.o
 LIBVAWG	   = $(BUILD)/libvawg.a
 
 # The programs' own files.
-PUBLIC	 = main config app page_form page_misc
+PUBLIC	 = main config app msg form_render page_cache page_form page_misc
 ADMIN	 = main config admin page_admin
 CTL	 = vawgctl ctl_admin
 PUBLIC_O = $(PUBLIC:%=$(BUILD)/public/%.o)

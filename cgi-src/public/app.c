@@ -1,8 +1,10 @@
 /*
- * app.c: routing for the public pool and the helpers every page shares.
- * Fixed routes are a table; any other path of the form /NAME is a form if
- * the definitions (sql/) have one by that name, so adding a form needs no
- * C change.  Only forms accept POST.
+ * app.c: the public pool's routes and the templates it loads.  Fixed
+ * routes are a table; any other path of the form /NAME is a form if the
+ * definitions (sql/) have one by that name, so adding a form needs no C
+ * change.  Only forms accept POST.  It chooses the handler and answers
+ * 404 and 405 itself; it reads no body and renders nothing but those
+ * message pages, whose words are msg.c's.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -42,9 +44,7 @@ app_handle(struct app *app, struct req *r, struct resp *s)
 
 	if (r->method == METHOD_OTHER) {
 		s->allow = "GET, HEAD, POST";
-		page_message(s, 405, "This page cannot do that",
-		    "Your browser asked for something this page does not "
-		    "offer.", "Go to the start and try again.");
+		msg_page(s, 405, MSG_METHOD);
 		return;
 	}
 	for (i = 0; i < ROUTE__MAX; i++) {
@@ -52,9 +52,7 @@ app_handle(struct app *app, struct req *r, struct resp *s)
 			continue;
 		if (r->method == METHOD_POST) {
 			s->allow = "GET, HEAD";
-			page_message(s, 405, "This page cannot do that",
-			    "This page does not take answers.",
-			    "Go to the start and try again.");
+			msg_page(s, 405, MSG_NO_ANSWERS);
 			return;
 		}
 		routes[i].page(app, r, s);
@@ -66,7 +64,5 @@ app_handle(struct app *app, struct req *r, struct resp *s)
 		page_form(app, r, s, f);
 		return;
 	}
-	page_message(s, 404, "Page not found",
-	    "If you typed the web address, check it is correct.",
-	    "You can go to the start instead.");
+	msg_page(s, 404, MSG_NOT_FOUND);
 }

@@ -1,16 +1,19 @@
 /*
- * main_public.c: the public FastCGI pool (pool.c's prefork shape).
+ * main.c: vawg-public's start, reloads and stop, around the prefork
+ * FastCGI pool (lib/pool.c).
  *
  * The master loads everything a worker needs at start (templates, form
- * definitions, the sealing public key, the form-token key), opens the
- * socket, drops root, then runs the pool.  SIGHUP reloads the form
- * definitions; SIGTERM stops the pool.  A worker keeps one database
- * connection and serves requests one at a time.  One more child, the
- * replayer, stores what the workers spooled while the database was away
- * (spool.c).
+ * definitions and their cached pages, the sealing public key, the
+ * form-token key), opens the socket, drops root, then runs the pool.
+ * SIGHUP reloads the form definitions (and rebuilds the page cache);
+ * SIGTERM stops the pool.  A worker keeps one database connection and
+ * serves requests one at a time.  One more child, the replayer, stores
+ * what the workers spooled while the database was away (lib/spool.c).
  *
- * The public pool never holds the secret key (docs/THREAT-MODEL.md threat 1) and
- * makes no core dumps that could hold an answer in flight.
+ * It answers no request itself (app.c routes them) and knows nothing of
+ * the page cache but its build and free.  The public pool never holds the
+ * secret key (docs/THREAT-MODEL.md threat 1) and makes no core dumps that
+ * could hold an answer in flight.
  */
 #include <sys/prctl.h>
 
@@ -62,10 +65,9 @@ load_forms(struct app *app, int patient)
 	for (tries = 0; tries < (patient ? 60 : 1) && !pool_stopping();
 	    tries++) {
 		if (store_load_versions(app->cfg->conninfo, &fresh, 0) == 0) {
-			page_form_cache_free(app);
 			formset_free(&app->forms);
 			app->forms = fresh;
-			page_form_cache_build(app, (int64_t)time(NULL));
+			page_cache_build(app, (int64_t)time(NULL));
 			LOG_INFO("%zu forms loaded", app->forms.n);
 			return 0;
 		}
@@ -165,7 +167,7 @@ main(void)
 		    strerror(errno));
 	LOG_INFO("listening on %s", cfg.socket_path);
 	pool_run(&p);
-	page_form_cache_free(&app);
+	page_cache_free(&app);
 	formset_free(&app.forms);
 	sodium_free(app.token_key);
 	unlink(cfg.socket_path);

@@ -1,7 +1,8 @@
 /*
  * page_misc.c: the small fixed pages: the home page (GET /), the health
  * check (GET /healthz), the quick exit (GET /exit) and the safety advice
- * (GET /safety).
+ * (GET /safety).  None reads a body or writes to the database; their
+ * words for people are msg.c's, or the templates'.
  */
 #include <stdio.h>
 #include <string.h>
@@ -16,7 +17,8 @@ page_index(struct app *app, struct req *r, struct resp *s)
 	struct view_dict	*root, *page = NULL, *item;
 	size_t			 i;
 
-	root = page_begin("Have your say or get support", "index.tpl", &page);
+	root = page_begin(msg_get(MSG_INDEX_TITLE)->heading, "index.tpl",
+	    &page);
 	for (i = 0; root != NULL && i < app->forms.n; i++) {
 		const struct form *f = &app->forms.forms[i];
 
@@ -35,6 +37,8 @@ page_index(struct app *app, struct req *r, struct resp *s)
  * GET /healthz: 200 when the database answers, 503 when it does not; the
  * second line is the number of submissions waiting in the spool ("error"
  * if the spool cannot be read), so a monitor sees a backlog build up.
+ * Its lines are for monitors, which match them, not for people: they stay
+ * here, out of msg.c's table, and are never translated.
  */
 void
 page_health(struct app *app, struct req *r, struct resp *s)
@@ -69,7 +73,7 @@ page_exit(struct app *app, struct req *r, struct resp *s)
 	snprintf(s->location, sizeof(s->location), "%s", app->cfg->exit_url);
 	s->clear_site_data = 1;
 	s->ctype = "text/plain; charset=utf-8";
-	(void)buf_puts(&s->body, "Leaving this site.\n");
+	(void)buf_printf(&s->body, "%s\n", msg_get(MSG_LEAVING)->para1);
 }
 
 /* GET /safety: 200, advice on covering one's tracks. */
@@ -80,6 +84,7 @@ page_safety(struct app *app, struct req *r, struct resp *s)
 
 	(void)app;
 	(void)r;
-	root = page_begin("Staying safe online", "safety.tpl", &page);
+	root = page_begin(msg_get(MSG_SAFETY_TITLE)->heading, "safety.tpl",
+	    &page);
 	page_end(root, s, 200);
 }
