@@ -62,7 +62,7 @@ LIBVAWG	   = $(BUILD)/libvawg.a
 # The programs' own files.
 PUBLIC	 = main config app msg form_render page_cache page_form page_misc
 ADMIN	 = main config admin page_admin
-CTL	 = vawgctl ctl_admin
+CTL	 = vawgctl ctl_keys ctl_account ctl_export ctl_purge
 PUBLIC_O = $(PUBLIC:%=$(BUILD)/public/%.o)
 ADMIN_O	 = $(ADMIN:%=$(BUILD)/admin/%.o)
 CTL_O	 = $(CTL:%=$(BUILD)/ctl/%.o)

@@ -132,20 +132,20 @@ migrate() {
 	rm -f "$tmp"
 }
 
+# Every key the service needs, made by vawgctl keygen, which makes only
+# what is missing and never overwrites a key: a folder from before one of
+# them existed gains it, and a restart with every key in place skips it.
 keys() {
 	local k=$VAR/keys
-	# The admin pool's MAC key: sign-in form tokens, throttle hashes.
-	if [ -d "$k" ] && [ ! -f "$k/admin.key" ]; then
-		(umask 077; head -c 32 /dev/urandom >"$k/admin.key")
-	fi
-	[ -f "$k/service.pub" ] && return 0
+	[ -f "$k/service.pub" ] && [ -f "$k/token.key" ] &&
+	    [ -f "$k/admin.key" ] && return 0
 	say "creating development keys in $k"
 	mkdir -p "$k"
 	chmod 700 "$k"
 	umask 077
-	head -c 32 /dev/urandom | base64 >"$k/passphrase"
+	[ -f "$k/passphrase" ] ||
+	    head -c 32 /dev/urandom | base64 >"$k/passphrase"
 	"$BIN/vawgctl" keygen --keys "$k" --passphrase-file "$k/passphrase"
-	head -c 32 /dev/urandom >"$k/admin.key"
 	umask 022
 }
 

@@ -1,289 +1,278 @@
 /*
- * vawgctl.c: the administrator's command-line tool.
+ * vawgctl.c: main() of vawgctl, the administrator's command-line tool:
+ * the command table, the one option parser every command shares, --help
+ * written from the table, and the preparing of what a command needs
+ * (options that must be given, the passphrase, the keyring, a database
+ * connection as the role the table names) before it runs and the freeing
+ * of it after.  No command is written here, and nothing here is called
+ * from the files that hold them (ctl.h).
  *
- *   vawgctl keygen  --keys DIR --passphrase-file F
- *   vawgctl fingerprint --keys DIR
- *   vawgctl decrypt --keys DIR --passphrase-file F  < rows
- *   vawgctl spool-replay --spool DIR --db CONNINFO
- *
- * decrypt reads lines "idem_key_hex TAB form TAB envelope_hex" (as
- * `psql -At -F $'\t'` prints them) and writes, for each, "ok TAB pairs" with
- * the answers url-encoded, or "error TAB reason".  It opens the secret key
- * on the administrator's own machine, never on the web tier.
+ * The secret key is opened here only on the administrator's own machine,
+ * for the commands that read answers; never on the web tier.
  */
-#include <sys/stat.h>
-
-#include <errno.h>
-#include <fcntl.h>
 #include <getopt.h>
-#include <limits.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include <sodium.h>
 
 #include "ctl.h"
 
+/* The commands, in the order --help lists them. */
+enum ctl_cmd {
+	CMD_KEYGEN,
+	CMD_FINGERPRINT,
+	CMD_DECRYPT,
+	CMD_SPOOL_REPLAY,
+	CMD_ADD_ADMIN,
+	CMD_DISABLE_ADMIN,
+	CMD_ROTATE,
+	CMD_EXPORT,
+	CMD_DECRYPT_EXPORT,
+	CMD_PURGE,
+	CMD__MAX
+};
+
+/* The database a command connects to unless --db names another. */
+enum ctl_db {
+	CTL_DB_NONE,
+	CTL_DB_OWNER,
+	CTL_DB_PUBLIC,
+	CTL_DB__MAX
+};
+
+static const struct {
+	const char	*who;		/* for --help */
+	const char	*conninfo;	/* the default --db */
+} ctl_dbs[CTL_DB__MAX] = {
+	[CTL_DB_NONE] = { NULL, NULL },
+	/* The development database as its owner: postgres created it (the
+	 * schema's owner, vawg_owner, cannot log in: sql/001). */
+	[CTL_DB_OWNER] = { "the database owner",
+	    "host=var/run dbname=vawg user=postgres connect_timeout=3" },
+	/* Replaying the spool is what the public pool does, with no more
+	 * right than it has: vawg.submit() and nothing else. */
+	[CTL_DB_PUBLIC] = { "vawg_public, as the public pool",
+	    "host=var/run dbname=vawg user=vawg_public connect_timeout=3" },
+};
+
+/* What a command needs; main() checks or prepares each before it runs. */
+#define NEED_USER	0x01	/* --user */
+#define NEED_RANGE	0x02	/* --form, --from and --to (YYYY-MM-DD) */
+#define NEED_PASS	0x04	/* the passphrase, in c->pass */
+#define NEED_KEYRING	0x08	/* every key generation, unless --sealed */
+#define DB_AWAY_OK	0x10	/* runs even if the database does not answer */
+
+/* In usage lines and descriptions, '\n' starts an indented line. */
+static const struct {
+	const char	*name;
+	const char	*args;
+	const char	*what;
+	int		(*run)(struct ctl *);
+	unsigned	 needs;
+	enum ctl_db	 db;
+} ctl_cmds[CMD__MAX] = {
+	[CMD_KEYGEN] = { "keygen", "--keys DIR --passphrase-file FILE",
+	    "make every key the service needs that is missing: the key\n"
+	    "pair (service.pub, and service.sec under the passphrase),\n"
+	    "token.key and admin.key; never overwrites a key",
+	    ctl_keygen, NEED_PASS, CTL_DB_NONE },
+	[CMD_FINGERPRINT] = { "fingerprint", "--keys DIR",
+	    "print the public key's id and fingerprint",
+	    ctl_fingerprint, 0, CTL_DB_NONE },
+	[CMD_DECRYPT] = { "decrypt",
+	    "--keys DIR --passphrase-file FILE < rows",
+	    "open sealed rows: each input line is\n"
+	    "idem_key_hex TAB form TAB envelope_hex",
+	    ctl_decrypt, NEED_KEYRING, CTL_DB_NONE },
+	[CMD_SPOOL_REPLAY] = { "spool-replay", "--spool DIR [--db C]",
+	    "store what the public pool spooled while the\n"
+	    "database was away, now, then print what is left",
+	    ctl_spool_replay, DB_AWAY_OK, CTL_DB_PUBLIC },
+	[CMD_ADD_ADMIN] = { "add-admin",
+	    "--user NAME [--password-out F] [--totp-out F] [--db C]",
+	    "enrol an administrator: a random password and a\n"
+	    "TOTP secret (otpauth:// URI and QR code)",
+	    ctl_add_account, NEED_USER, CTL_DB_OWNER },
+	[CMD_DISABLE_ADMIN] = { "disable-admin", "--user NAME [--db C]",
+	    "stop an administrator signing in; end sessions",
+	    ctl_disable_account, NEED_USER, CTL_DB_OWNER },
+	/* The rotation does not wait for the database: only its audit
+	 * row does. */
+	[CMD_ROTATE] = { "rotate", "--keys DIR --passphrase-file F [--db C]",
+	    "move the current key pair to the keyring, make a\n"
+	    "new one; old rows still decrypt",
+	    ctl_rotate, NEED_PASS | DB_AWAY_OK, CTL_DB_OWNER },
+	[CMD_EXPORT] = { "export",
+	    "--form NAME --from YYYY-MM-DD --to YYYY-MM-DD\n"
+	    "[--sealed | --keys DIR --passphrase-file F] [--db C] > out.csv",
+	    "one form's answers as CSV, decrypted here or sealed",
+	    ctl_export, NEED_RANGE | NEED_KEYRING, CTL_DB_OWNER },
+	[CMD_DECRYPT_EXPORT] = { "decrypt-export",
+	    "--keys DIR --passphrase-file F\n< sealed.csv > out.csv",
+	    "open a sealed export on this machine",
+	    ctl_decrypt_export, NEED_KEYRING, CTL_DB_NONE },
+	[CMD_PURGE] = { "purge", "[--dry-run] [--db C]",
+	    "delete answers past their form's retention",
+	    ctl_purge, 0, CTL_DB_OWNER },
+};
+
+/* Writes s, starting each line after the first with indent spaces. */
+static void
+put_indented(FILE *f, const char *s, int indent)
+{
+	for (; *s != '\0'; s++) {
+		fputc(*s, f);
+		if (*s == '\n')
+			fprintf(f, "%*s", indent, "");
+	}
+}
+
+static void
+usage_of(int cmd)
+{
+	fprintf(stderr, "usage: vawgctl %s ", ctl_cmds[cmd].name);
+	put_indented(stderr, ctl_cmds[cmd].args, 15);
+	fputc('\n', stderr);
+}
+
+/* Every command's usage, what it does, and the databases --db means. */
 static void
 usage(void)
 {
-	fputs("usage: vawgctl keygen --keys DIR --passphrase-file FILE\n"
-	    "       vawgctl fingerprint --keys DIR\n"
-	    "       vawgctl decrypt --keys DIR --passphrase-file FILE < rows\n"
-	    "       vawgctl spool-replay --spool DIR --db CONNINFO\n"
-	    "       vawgctl add-admin --user NAME [--password-out F] "
-	    "[--totp-out F] [--db C]\n"
-	    "       vawgctl disable-admin --user NAME [--db C]\n"
-	    "       vawgctl rotate --keys DIR --passphrase-file F [--db C]\n"
-	    "       vawgctl export --form NAME --from D --to D [--sealed]\n"
-	    "               [--keys DIR --passphrase-file F] [--db C] > out.csv\n"
-	    "       vawgctl decrypt-export --keys DIR --passphrase-file F\n"
-	    "               < sealed.csv > out.csv\n"
-	    "       vawgctl purge [--dry-run] [--db C]\n"
-	    "\n"
-	    "keygen       create the service key pair (service.pub, and\n"
-	    "             service.sec under the passphrase) and token.key\n"
-	    "fingerprint  print the public key's id and fingerprint\n"
-	    "decrypt      open sealed rows: each input line is\n"
-	    "             idem_key_hex TAB form TAB envelope_hex\n"
-	    "spool-replay store what the public pool spooled while the\n"
-	    "             database was away, now, then print what is left\n"
-	    "add-admin    enrol an administrator: a random password and a\n"
-	    "             TOTP secret (otpauth:// URI and QR code)\n"
-	    "disable-admin  stop an administrator signing in; end sessions\n"
-	    "rotate       move the current key pair to the keyring, make a\n"
-	    "             new one; old rows still decrypt\n"
-	    "export       one form's answers as CSV, decrypted here or sealed\n"
-	    "decrypt-export  open a sealed export on this machine\n"
-	    "purge        delete answers past their form's retention\n"
-	    "--db defaults to the development database as its owner.\n",
+	int	 i, db;
+
+	for (i = 0; i < CMD__MAX; i++) {
+		fprintf(stderr, "%s vawgctl %s ", i == 0 ? "usage:" : "      ",
+		    ctl_cmds[i].name);
+		put_indented(stderr, ctl_cmds[i].args, 15);
+		fputc('\n', stderr);
+	}
+	fputc('\n', stderr);
+	for (i = 0; i < CMD__MAX; i++) {
+		fprintf(stderr, "%-16s", ctl_cmds[i].name);
+		put_indented(stderr, ctl_cmds[i].what, 16);
+		fputc('\n', stderr);
+	}
+	fputs("\n--keys defaults to var/keys, --spool to var/spool, and --db to\n",
 	    stderr);
+	for (db = CTL_DB_NONE + 1; db < CTL_DB__MAX; db++) {
+		fprintf(stderr, "  %s, for", ctl_dbs[db].who);
+		for (i = 0; i < CMD__MAX; i++)
+			if (ctl_cmds[i].db == (enum ctl_db)db)
+				fprintf(stderr, " %s", ctl_cmds[i].name);
+		fprintf(stderr, ":\n    %s\n", ctl_dbs[db].conninfo);
+	}
 }
 
-char *
-ctl_passphrase(const char *path, size_t *len)
+/* The options of every command.  0, 1 for --help, -1 on a bad argument. */
+static int
+parse(int argc, char *argv[], struct ctl *c)
 {
-	if (path == NULL) {
+	static const struct option longopts[] = {
+		{ "db", required_argument, NULL, 'd' },
+		{ "keys", required_argument, NULL, 'k' },
+		{ "passphrase-file", required_argument, NULL, 'p' },
+		{ "spool", required_argument, NULL, 's' },
+		{ "user", required_argument, NULL, 'u' },
+		{ "form", required_argument, NULL, 'f' },
+		{ "from", required_argument, NULL, 'F' },
+		{ "to", required_argument, NULL, 'T' },
+		{ "password-out", required_argument, NULL, 'P' },
+		{ "totp-out", required_argument, NULL, 'O' },
+		{ "sealed", no_argument, NULL, 'S' },
+		{ "dry-run", no_argument, NULL, 'n' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int	 ch;
+
+	optind = 2;	/* argv[1] is the command */
+	while ((ch = getopt_long(argc, argv, "d:k:p:s:h", longopts, NULL)) !=
+	    -1) {
+		switch (ch) {
+		case 'd': c->db = optarg; break;
+		case 'k': c->keys = optarg; break;
+		case 'p': c->passfile = optarg; break;
+		case 's': c->spool = optarg; break;
+		case 'u': c->user = optarg; break;
+		case 'f': c->form = optarg; break;
+		case 'F': c->from = optarg; break;
+		case 'T': c->to = optarg; break;
+		case 'P': c->password_out = optarg; break;
+		case 'O': c->totp_out = optarg; break;
+		case 'S': c->sealed = 1; break;
+		case 'n': c->dry_run = 1; break;
+		case 'h': return 1;
+		default: return -1;
+		}
+	}
+	return optind == argc ? 0 : -1;
+}
+
+/* Were the options the command cannot run without given?  1 / 0. */
+static int
+has_required(unsigned needs, const struct ctl *c)
+{
+	if ((needs & NEED_USER) && c->user == NULL)
+		return 0;
+	if ((needs & NEED_RANGE) && (c->form == NULL || c->from == NULL ||
+	    c->to == NULL || !form_valid_date(c->from) ||
+	    !form_valid_date(c->to)))
+		return 0;
+	if (((needs & NEED_PASS) || ((needs & NEED_KEYRING) && !c->sealed)) &&
+	    c->passfile == NULL) {
 		fputs("vawgctl: --passphrase-file is required\n", stderr);
-		return NULL;
+		return 0;
 	}
-	return seal_passphrase_load(path, len);
-}
-
-static int
-cmd_keygen(const char *dir, const char *passfile)
-{
-	char		 pub[PATH_MAX], sec[PATH_MAX], tok[PATH_MAX];
-	unsigned char	 key[TOKEN_KEY_BYTES];
-	struct seal_pub	 p;
-	char		*pass;
-	size_t		 passlen;
-	int		 fd, rc = 1;
-
-	if ((pass = ctl_passphrase(passfile, &passlen)) == NULL)
-		return 1;
-	snprintf(pub, sizeof(pub), "%s/service.pub", dir);
-	snprintf(sec, sizeof(sec), "%s/service.sec", dir);
-	snprintf(tok, sizeof(tok), "%s/token.key", dir);
-	if (seal_keygen(pub, sec, pass, passlen, &p) == -1)
-		goto out;
-	crypto_auth_keygen(key);
-	if ((fd = open(tok, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600)) ==
-	    -1 || write(fd, key, sizeof(key)) != (ssize_t)sizeof(key) ||
-	    fsync(fd) != 0 || close(fd) != 0) {
-		fprintf(stderr, "vawgctl: %s: %s\n", tok, strerror(errno));
-		goto out;
-	}
-	printf("key id: %s\nfingerprint: %s\n", p.key_id, p.fingerprint);
-	rc = 0;
-out:
-	sodium_memzero(key, sizeof(key));
-	sodium_free(pass);
-	return rc;
-}
-
-static int
-cmd_fingerprint(const char *dir)
-{
-	char		 pub[PATH_MAX];
-	struct seal_pub	 p;
-
-	snprintf(pub, sizeof(pub), "%s/service.pub", dir);
-	if (seal_pub_load(pub, &p) == -1)
-		return 1;
-	printf("key id: %s\nfingerprint: %s\n", p.key_id, p.fingerprint);
-	return 0;
-}
-
-/* Writes s[0..len) url-encoded, so every byte survives one line. */
-static void
-put_urlencoded(const char *s, size_t len)
-{
-	size_t	 i;
-
-	for (i = 0; i < len; i++) {
-		unsigned char c = (unsigned char)s[i];
-
-		if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-		    (c >= '0' && c <= '9') || strchr("-_.~", c) != NULL)
-			putchar(c);
-		else
-			printf("%%%02X", c);
-	}
-}
-
-static void
-decrypt_line(const struct keyring *kr, char *line)
-{
-	char		*idem_hex, *form, *env_hex, *p, *end;
-	unsigned char	 idem[TOKEN_NONCE_BYTES], *env = NULL;
-	size_t		 idemlen, envlen, cap;
-	struct buf	 plain = { 0 };
-	enum open_result r;
-
-	idem_hex = line;
-	if ((form = strchr(idem_hex, '\t')) == NULL ||
-	    (env_hex = strchr(form + 1, '\t')) == NULL) {
-		puts("error\tline is not idem TAB form TAB envelope");
-		return;
-	}
-	*form++ = '\0';
-	*env_hex++ = '\0';
-	env_hex[strcspn(env_hex, "\r\n")] = '\0';
-	if (strncmp(env_hex, "\\x", 2) == 0)	/* bytea's hex output */
-		env_hex += 2;
-	cap = strlen(env_hex) / 2 + 1;
-	if (sodium_hex2bin(idem, sizeof(idem), idem_hex, strlen(idem_hex),
-	    NULL, &idemlen, NULL) != 0 || idemlen != sizeof(idem) ||
-	    (env = malloc(cap)) == NULL ||
-	    sodium_hex2bin(env, cap, env_hex, strlen(env_hex), NULL, &envlen,
-	    NULL) != 0) {
-		puts("error\tnot hexadecimal");
-		free(env);
-		return;
-	}
-	r = keyring_open(kr, env, envlen, idem, form, &plain);
-	free(env);
-	if (r != OPEN_OK) {
-		printf("error\t%s\n", seal_open_strerror(r));
-		buf_free(&plain);
-		return;
-	}
-	fputs("ok\t", stdout);
-	/* The plaintext is name NUL value NUL, repeated. */
-	for (p = plain.data, end = plain.data + plain.len; p < end; ) {
-		size_t nlen = strnlen(p, (size_t)(end - p)), vlen;
-
-		if (p + nlen + 1 >= end + 1)
-			break;
-		vlen = strnlen(p + nlen + 1, (size_t)(end - p - nlen - 1));
-		if (p != plain.data)
-			putchar('&');
-		put_urlencoded(p, nlen);
-		putchar('=');
-		put_urlencoded(p + nlen + 1, vlen);
-		p += nlen + 1 + vlen + 1;
-	}
-	putchar('\n');
-	buf_free(&plain);
-}
-
-static int
-cmd_decrypt(const char *dir, const char *passfile)
-{
-	static struct keyring	 kr;	/* large: not on the stack */
-	char			*pass, *line = NULL;
-	size_t			 passlen, cap = 0;
-	int			 rc;
-
-	if ((pass = ctl_passphrase(passfile, &passlen)) == NULL)
-		return 1;
-	/* Every generation of the key: rows sealed before a rotation open
-	 * too. */
-	rc = keyring_load(dir, pass, passlen, &kr);
-	sodium_free(pass);
-	if (rc == -1) {
-		fputs("vawgctl: cannot open the keyring (wrong passphrase?)\n",
-		    stderr);
-		return 1;
-	}
-	while (getline(&line, &cap, stdin) > 0)
-		decrypt_line(&kr, line);
-	if (line != NULL) {
-		sodium_memzero(line, cap);
-		free(line);
-	}
-	keyring_free(&kr);
-	return 0;
+	return 1;
 }
 
 /*
- * Replays the spool until it is empty, the database is away, or a pass
- * stores nothing (the pool's replayer may be working on it too: the
- * idempotency key makes that harmless).  Exit 0 when nothing is left
- * waiting, 1 otherwise.
+ * Reads the passphrase, opens the keyring (into kr, which the caller
+ * frees with keyring_free()) and connects to the database, as far as the
+ * command needs them.  0, or -1 with a message.
  */
 static int
-cmd_spool_replay(const char *dir, const char *conninfo)
+prepare(int cmd, struct ctl *c, struct keyring *kr)
 {
-	struct spool_tally	 t;
-	struct store		*st;
-	size_t			 replayed = 0, failed = 0;
-	int			 pass, rc = 1;
+	unsigned	 needs = ctl_cmds[cmd].needs;
+	int		 keyring = (needs & NEED_KEYRING) && !c->sealed;
 
-	if ((st = store_open(conninfo)) == NULL)
-		return 1;
-	memset(&t, 0, sizeof(t));
-	for (pass = 0; pass < 100000; pass++) {
-		if (spool_replay(dir, st, 1000, &t) == -1) {
-			fprintf(stderr, "vawgctl: %s: cannot read the spool\n",
-			    dir);
-			goto out;
+	if (((needs & NEED_PASS) || keyring) &&
+	    (c->pass = seal_passphrase_load(c->passfile, &c->passlen)) == NULL)
+		return -1;
+	if (keyring) {
+		if (keyring_load(c->keys, c->pass, c->passlen, kr) == -1) {
+			fputs("vawgctl: the keyring does not open (wrong "
+			    "passphrase?)\n", stderr);
+			return -1;
 		}
-		replayed += t.replayed;
-		failed += t.failed;
-		if (t.down || t.left == 0 || t.replayed + t.failed == 0)
-			break;
+		c->kr = kr;
+		/* Opened: the passphrase is not needed any longer. */
+		if (!(needs & NEED_PASS)) {
+			sodium_free(c->pass);
+			c->pass = NULL;
+		}
 	}
-	printf("replayed: %zu\nfailed: %zu\nleft: %zu\n", replayed, failed,
-	    t.left);
-	if (t.down)
-		fputs("vawgctl: the database is unreachable\n", stderr);
-	rc = t.left == 0 ? 0 : 1;
-out:
-	store_close(st);
-	return rc;
+	if (ctl_cmds[cmd].db == CTL_DB_NONE)
+		return 0;
+	if ((c->st = store_open(c->db)) == NULL)
+		return -1;
+	if (!(needs & DB_AWAY_OK) && store_conn(c->st) == NULL) {
+		fprintf(stderr, "vawgctl: cannot reach the database (%s)\n",
+		    c->db);
+		return -1;
+	}
+	return 0;
 }
-
-static const struct {
-	const char	*name;
-	int		(*run)(int, char *[]);
-} ctl_cmds[] = {
-	{ "add-admin", ctl_add_admin },
-	{ "disable-admin", ctl_disable_admin },
-	{ "rotate", ctl_rotate },
-	{ "export", ctl_export },
-	{ "decrypt-export", ctl_decrypt_export },
-	{ "purge", ctl_purge },
-};
 
 int
 main(int argc, char *argv[])
 {
-	static const struct option longopts[] = {
-		{ "keys", required_argument, NULL, 'k' },
-		{ "passphrase-file", required_argument, NULL, 'p' },
-		{ "spool", required_argument, NULL, 's' },
-		{ "db", required_argument, NULL, 'd' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
-	const char	*cmd, *dir = "var/keys", *passfile = NULL;
-	const char	*spool = "var/spool", *db = "host=var/run dbname=vawg "
-			    "user=vawg_public connect_timeout=3";
-	int		 c;
+	static struct keyring	 kr;	/* large: not on the stack */
+	struct ctl		 c;
+	int			 cmd, rc;
 
 	log_init("vawgctl");
 	if (argc < 2 || strcmp(argv[1], "--help") == 0 ||
@@ -291,46 +280,31 @@ main(int argc, char *argv[])
 		usage();
 		return argc < 2;
 	}
-	cmd = argv[1];
+	for (cmd = 0; cmd < CMD__MAX; cmd++)
+		if (strcmp(argv[1], ctl_cmds[cmd].name) == 0)
+			break;
+	if (cmd == CMD__MAX) {
+		fprintf(stderr, "vawgctl: unknown command %s\n", argv[1]);
+		usage();
+		return 1;
+	}
+	memset(&c, 0, sizeof(c));
+	c.keys = "var/keys";
+	c.spool = "var/spool";
+	c.db = ctl_dbs[ctl_cmds[cmd].db].conninfo;
+	if ((rc = parse(argc, argv, &c)) == 1) {
+		usage();
+		return 0;
+	}
+	if (rc == -1 || !has_required(ctl_cmds[cmd].needs, &c)) {
+		usage_of(cmd);
+		return 1;
+	}
 	if (seal_init() == -1)
 		return 1;
-	/* The administration commands parse their own options. */
-	for (c = 0; c < (int)(sizeof(ctl_cmds) / sizeof(ctl_cmds[0])); c++)
-		if (strcmp(cmd, ctl_cmds[c].name) == 0)
-			return ctl_cmds[c].run(argc, argv);
-	optind = 2;
-	while ((c = getopt_long(argc, argv, "k:p:s:d:h", longopts, NULL)) !=
-	    -1) {
-		switch (c) {
-		case 'k':
-			dir = optarg;
-			break;
-		case 'p':
-			passfile = optarg;
-			break;
-		case 's':
-			spool = optarg;
-			break;
-		case 'd':
-			db = optarg;
-			break;
-		case 'h':
-			usage();
-			return 0;
-		default:
-			usage();
-			return 1;
-		}
-	}
-	if (strcmp(cmd, "keygen") == 0)
-		return cmd_keygen(dir, passfile);
-	if (strcmp(cmd, "fingerprint") == 0)
-		return cmd_fingerprint(dir);
-	if (strcmp(cmd, "decrypt") == 0)
-		return cmd_decrypt(dir, passfile);
-	if (strcmp(cmd, "spool-replay") == 0)
-		return cmd_spool_replay(spool, db);
-	fprintf(stderr, "vawgctl: unknown command %s\n", cmd);
-	usage();
-	return 1;
+	rc = prepare(cmd, &c, &kr) == 0 ? ctl_cmds[cmd].run(&c) : 1;
+	store_close(c.st);
+	keyring_free(&kr);
+	sodium_free(c.pass);
+	return rc;
 }
