@@ -61,7 +61,7 @@ LIBVAWG	   = $(BUILD)/libvawg.a
 
 # The programs' own files.
 PUBLIC	 = main config app msg form_render page_cache page_form page_misc
-ADMIN	 = main config admin page_admin
+ADMIN	 = main config admin route msg page_login page_dashboard page_export
 CTL	 = vawgctl ctl_keys ctl_account ctl_export ctl_purge
 PUBLIC_O = $(PUBLIC:%=$(BUILD)/public/%.o)
 ADMIN_O	 = $(ADMIN:%=$(BUILD)/admin/%.o)

@@ -1,5 +1,5 @@
 /*
- * admin.c: signing administrators in and keeping them signed in
+ * admin.c: signing staff in and keeping them signed in
  * (docs/THREAT-MODEL.md threats 9 and 13).
  *
  * A sign-in needs the password (Argon2id, crypto_pwhash_str) and a TOTP
@@ -9,8 +9,13 @@
  * real one, so timing does not tell whether a name exists.  A session is a
  * 128-bit random token in an HttpOnly, SameSite=Strict cookie; the database
  * keeps only its hash, and a fresh one is made at every sign-in.
+ *
+ * This file decides and records; it renders no page and reads no request
+ * body (the pages, page_login.c and page_export.c, do), and it never logs
+ * a name, a password, a code or a token.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <liboath/oath.h>
@@ -19,8 +24,38 @@
 #include "admin.h"
 
 #define SESSION_TOKEN_BYTES	16
+#define CSRF_BYTES		16
+#define TOTP_DIGITS		6
 #define COOKIE_NAME		"vawg_admin"
 #define COOKIE_NAME_TLS		"__Host-vawg_admin"
+/* Room for a session token or a CSRF token as unpadded base64url. */
+#define TOKEN_B64_MAX		64
+
+/* admin.key keys both crypto_auth (the sign-in form's token, token.c) and
+ * crypto_generichash (the throttle's keyed hashes, below). */
+_Static_assert(ADMIN_MAC_KEY_BYTES == crypto_auth_KEYBYTES &&
+    ADMIN_MAC_KEY_BYTES == TOKEN_KEY_BYTES, "admin.key is a crypto_auth key");
+_Static_assert(ADMIN_MAC_KEY_BYTES >= crypto_generichash_KEYBYTES_MIN &&
+    ADMIN_MAC_KEY_BYTES <= crypto_generichash_KEYBYTES_MAX,
+    "admin.key is a crypto_generichash key");
+_Static_assert(ADMIN_HASH_BYTES >= crypto_generichash_BYTES_MIN &&
+    ADMIN_HASH_BYTES <= crypto_generichash_BYTES_MAX,
+    "a session or throttle hash is a crypto_generichash output");
+_Static_assert(TOKEN_B64_MAX >= sodium_base64_ENCODED_LEN(SESSION_TOKEN_BYTES,
+    sodium_base64_VARIANT_URLSAFE_NO_PADDING) &&
+    TOKEN_B64_MAX >= sodium_base64_ENCODED_LEN(CSRF_BYTES,
+    sodium_base64_VARIANT_URLSAFE_NO_PADDING), "tokens fit their text");
+/* The CSRF text is stored, then read back into struct staff_session. */
+_Static_assert(sodium_base64_ENCODED_LEN(CSRF_BYTES,
+    sodium_base64_VARIANT_URLSAFE_NO_PADDING) <=
+    sizeof(((struct staff_session *)0)->csrf),
+    "the CSRF text fits the session read back");
+_Static_assert(sizeof(((struct account *)0)->pwhash) >= crypto_pwhash_STRBYTES,
+    "an account holds a crypto_pwhash_str");
+/* The longest Set-Cookie value made below, with the longest token. */
+_Static_assert(sizeof(((struct resp *)0)->set_cookie) >= TOKEN_B64_MAX +
+    sizeof(COOKIE_NAME_TLS "=; Path=/; Secure; HttpOnly; SameSite=Strict; "
+    "Max-Age=0"), "a session cookie is never cut short");
 
 int
 admin_init(struct admin_app *a)
@@ -46,15 +81,16 @@ admin_init(struct admin_app *a)
 /* A keyed hash naming an account or an address in the throttle table. */
 static void
 throttle_key(const struct admin_app *a, const char *kind, const char *v,
-    unsigned char out[32])
+    unsigned char out[ADMIN_HASH_BYTES])
 {
 	crypto_generichash_state st;
 
-	crypto_generichash_init(&st, a->mac_key, 32, 32);
+	crypto_generichash_init(&st, a->mac_key, ADMIN_MAC_KEY_BYTES,
+	    ADMIN_HASH_BYTES);
 	crypto_generichash_update(&st, (const unsigned char *)kind,
 	    strlen(kind) + 1);
 	crypto_generichash_update(&st, (const unsigned char *)v, strlen(v));
-	crypto_generichash_final(&st, out, 32);
+	crypto_generichash_final(&st, out, ADMIN_HASH_BYTES);
 }
 
 static int
@@ -63,7 +99,8 @@ totp_step(const struct account *u, const char *code, int64_t now,
 {
 	int	 pos = 0;
 
-	if (strlen(code) != 6 || strspn(code, "0123456789") != 6)
+	if (strlen(code) != TOTP_DIGITS ||
+	    strspn(code, "0123456789") != TOTP_DIGITS)
 		return -1;
 	/* One step either side allows for a slow phone clock. */
 	if (oath_totp_validate2((const char *)u->totp, u->totplen, (time_t)now,
@@ -88,8 +125,8 @@ password_ok(const struct admin_app *a, const struct account *u,
 
 /* The throttle entries for an account and an address (keyed hashes). */
 struct throttle {
-	unsigned char	 user[32];
-	unsigned char	 addr[32];
+	unsigned char	 user[ADMIN_HASH_BYTES];
+	unsigned char	 addr[ADMIN_HASH_BYTES];
 };
 
 /* Seconds to wait before another try (0: go ahead), or -1 on error. */
@@ -153,8 +190,10 @@ admin_login(struct admin_app *a, const char *user, const char *pass,
 		case 0:
 			ok = 0;		/* a code used before */
 			break;
-		default:
+		case -1:
 			return LOGIN_ERROR;
+		default:
+			abort();	/* staffdb.h: 1, 0 or -1 */
 		}
 	}
 	if (throttle_record(a, &t, ok) == -1)
@@ -162,32 +201,33 @@ admin_login(struct admin_app *a, const char *user, const char *pass,
 	return ok ? LOGIN_OK : LOGIN_BAD;
 }
 
-int
+enum login_result
 admin_password_ok(struct admin_app *a, const char *user, const char *pass,
     size_t passlen, const char *addr, int64_t *wait)
 {
-	struct account	 u;
+	struct account		 u;
 	struct throttle		 t;
 	int			 ok;
 
 	/* The same throttle as signing in: re-authentication must not be a
 	 * way round it. */
 	if ((*wait = throttle_check(a, user, addr, &t)) != 0)
-		return *wait < 0 ? -1 : 2;
+		return *wait < 0 ? LOGIN_ERROR : LOGIN_THROTTLED;
 	if (store_account_get(a->store, user, &u) == -1)
-		return -1;
+		return LOGIN_ERROR;
 	ok = password_ok(a, &u, pass, passlen);
 	(void)throttle_record(a, &t, ok);
 	sodium_memzero(&u, sizeof(u));
-	return ok;
+	return ok ? LOGIN_OK : LOGIN_BAD;
 }
 
 int
 admin_session_start(struct admin_app *a, const struct req *r,
     int32_t account_id, struct resp *s)
 {
-	unsigned char	 token[SESSION_TOKEN_BYTES], hash[32], c[16];
-	char		 text[64], csrf[64];
+	unsigned char	 token[SESSION_TOKEN_BYTES], c[CSRF_BYTES];
+	unsigned char	 hash[ADMIN_HASH_BYTES];
+	char		 text[TOKEN_B64_MAX], csrf[TOKEN_B64_MAX];
 	int		 rc = -1;
 
 	randombytes_buf(token, sizeof(token));
@@ -227,14 +267,16 @@ admin_session_clear_cookie(const struct req *r, struct resp *s)
 }
 
 int
-admin_cookie_token(const char *header, int https, unsigned char hash[32])
+admin_cookie_token(const char *header, int https,
+    unsigned char hash[ADMIN_HASH_BYTES])
 {
 	unsigned char	 token[SESSION_TOKEN_BYTES];
 
 	if (!cookie_value(header, https ? COOKIE_NAME_TLS : COOKIE_NAME, token,
 	    sizeof(token)))
 		return 0;
-	crypto_generichash(hash, 32, token, sizeof(token), NULL, 0);
+	crypto_generichash(hash, ADMIN_HASH_BYTES, token, sizeof(token), NULL,
+	    0);
 	sodium_memzero(token, sizeof(token));
 	return 1;
 }

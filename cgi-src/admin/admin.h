@@ -1,9 +1,15 @@
 /*
- * admin.h: the admin pool, vawg-admin: the staff's pages (sign-in, the
- * dashboard, exports).  Its own settings, what every worker holds, staff
- * sign-in and sessions (admin.c) and the routes (page_admin.c).  It runs
- * as its own Unix user with database role vawg_admin, and holds the
- * unlocked keyring unless started in sealed mode.
+ * admin.h: the one header of the admin pool, vawg-admin, which serves the
+ * staff's pages (sign-in, the dashboard, exports).  It declares the
+ * pool's settings (config.c), what every worker holds, staff sign-in and
+ * sessions (admin.c), the route table and the helpers every page shares
+ * (route.c), the pages themselves (page_login.c, page_dashboard.c,
+ * page_export.c) and the words they show (msg.c).  main.c starts it all.
+ *
+ * The pool runs as its own Unix user with database role vawg_admin, and
+ * holds the unlocked keyring unless started in sealed mode.  Only files of
+ * cgi-src/admin/ include this header; it includes only libvawg's headers,
+ * and no other program's.
  */
 #ifndef VAWG_ADMIN_H
 #define VAWG_ADMIN_H
@@ -15,6 +21,13 @@
 #include "secret.h"
 #include "staffdb.h"
 #include "web.h"
+
+/* admin.key: the key of the sign-in form's token (crypto_auth) and of the
+ * throttle table's keyed hashes (crypto_generichash); checked in admin.c. */
+#define ADMIN_MAC_KEY_BYTES	32
+/* A session token's and a throttle entry's hash: the store binds exactly
+ * this many bytes (crypto_generichash_BYTES; checked in admin.c). */
+#define ADMIN_HASH_BYTES	32
 
 /* ---- config.c: the admin pool's settings, read once at start ---- */
 
@@ -46,10 +59,13 @@ struct admin_app {
 	struct keyring		 keys;		/* empty in sealed mode */
 	int			 decrypting;
 	struct seal_pub		 pub;		/* the current public key */
-	unsigned char		*mac_key;	/* admin.key, sodium_malloc */
+	unsigned char		*mac_key;	/* admin.key: ADMIN_MAC_KEY_BYTES,
+						 * sodium_malloc */
 	char			 dummy_hash[crypto_pwhash_STRBYTES];
 	struct store		*store;		/* per worker */
 };
+
+/* ---- admin.c: staff sign-in and sessions ---- */
 
 enum login_result {
 	LOGIN_OK,
@@ -58,13 +74,16 @@ enum login_result {
 	LOGIN_ERROR,		/* the database failed */
 };
 
+/* Starts liboath and makes the dummy hash.  0 / -1 (logged). */
 int	 admin_init(struct admin_app *);
+/* Password and TOTP code, throttled.  On LOGIN_OK *u is the account (the
+ * caller wipes it); on LOGIN_THROTTLED *wait is the seconds to wait. */
 enum login_result admin_login(struct admin_app *, const char *user,
 	    const char *pass, size_t passlen, const char *code,
-	    const char *addr, int64_t now, int64_t *wait, struct account *);
-/* Re-authentication before an export: 1 right, 0 wrong, 2 throttled
- * (*wait seconds), -1 error. */
-int	 admin_password_ok(struct admin_app *, const char *user,
+	    const char *addr, int64_t now, int64_t *wait, struct account *u);
+/* Re-authentication before an export: the password alone, under the same
+ * throttle.  LOGIN_BAD is a wrong password. */
+enum login_result admin_password_ok(struct admin_app *, const char *user,
 	    const char *pass, size_t passlen, const char *addr, int64_t *wait);
 /* Makes a session and sets its cookie on s.  0 / -1. */
 int	 admin_session_start(struct admin_app *, const struct req *,
@@ -72,10 +91,85 @@ int	 admin_session_start(struct admin_app *, const struct req *,
 void	 admin_session_clear_cookie(const struct req *, struct resp *);
 /* The hash of the session token in a Cookie header: 1 found, 0 not. */
 int	 admin_cookie_token(const char *header, int https,
-	    unsigned char hash[32]);
+	    unsigned char hash[ADMIN_HASH_BYTES]);
+/* 1 if given[0..len) is the session's synchronizer token, else 0. */
 int	 admin_csrf_ok(const struct staff_session *, const char *given,
 	    size_t len);
 
-void	 admin_handle(struct admin_app *, struct req *, struct resp *);
+/* ---- route.c: the route table and what every page shares ---- */
+
+/* One request: finds the route, checks the method, runs the page. */
+void	 route_handle(struct admin_app *, struct req *, struct resp *);
+/* The value of name in a parsed body or query, or NULL; borrowed from kv.
+ * *len, if len is not NULL, gets its length. */
+const char *route_kv_get(const struct kvlist *kv, const char *name,
+	    size_t *len);
+/* 1 if kv holds only names in allowed (NULL-terminated), each at most
+ * once, every value valid UTF-8; else 0. */
+int	 route_kv_only(const struct kvlist *kv, const char *const *allowed);
+/* Reads and parses the POST body into kv (the caller frees it with
+ * urlenc_free, on every path).  0, or -1 with a 400 page on s. */
+int	 route_read_form(struct req *, struct resp *s, struct kvlist *kv,
+	    const char *const *allowed);
+/* The session behind the cookie into *sess and its hash: 1, or 0 with a
+ * redirect to the sign-in page (GET) or a 403 page (POST) on s. */
+int	 route_need_session(struct admin_app *, struct req *, struct resp *s,
+	    struct staff_session *sess, unsigned char hash[ADMIN_HASH_BYTES]);
+
+/* ---- the pages: every one fills s, or streams and sets s->streamed ---- */
+
+/* page_login.c: GET and POST /admin/login, POST /admin/logout. */
+void	 page_login_get(struct admin_app *, struct req *, struct resp *);
+void	 page_login_post(struct admin_app *, struct req *, struct resp *);
+void	 page_login_logout(struct admin_app *, struct req *, struct resp *);
+/* page_dashboard.c: GET /admin/. */
+void	 page_dashboard_get(struct admin_app *, struct req *,
+	    struct resp *);
+/* page_export.c: GET /admin/export, POST /admin/reauth. */
+void	 page_export_get(struct admin_app *, struct req *, struct resp *);
+void	 page_export_reauth(struct admin_app *, struct req *,
+	    struct resp *);
+
+/* ---- msg.c: every word the admin pages write from C ---- */
+
+/*
+ * One entry is what the user reads in one place: a message page (heading,
+ * paragraph, and a second paragraph or none), or a single line (an error
+ * inside a form, a page title, a sentence on the dashboard).
+ */
+enum msg {
+	MSG_UNREADABLE,		/* page: a body we cannot parse */
+	MSG_NOT_FOUND,		/* page: 404 */
+	MSG_NOT_ALLOWED,	/* page: 405 */
+	MSG_SESSION_ENDED,	/* page: a POST without a session */
+	MSG_STALE_PAGE,		/* page: a wrong synchronizer token */
+	MSG_LOGIN_TITLE,	/* line */
+	MSG_LOGIN_EXPIRED,	/* page: the sign-in form's token is bad */
+	MSG_LOGIN_INCOMPLETE,	/* line */
+	MSG_LOGIN_WRONG,	/* line */
+	MSG_LOGIN_DOWN,		/* page: the database failed */
+	MSG_THROTTLED,		/* line: a format, one %lld of seconds */
+	MSG_DASHBOARD_TITLE,	/* line */
+	MSG_MODE_DECRYPTING,	/* line */
+	MSG_MODE_SEALED,	/* line */
+	MSG_KEYRING_NONE,	/* line */
+	MSG_EXPORT_BAD,		/* page: bad export parameters */
+	MSG_EXPORT_UNRECORDED,	/* page: the audit row was not written */
+	MSG_REAUTH_TITLE,	/* line */
+	MSG_REAUTH_BAD,		/* page: a bad query to return to */
+	MSG_REAUTH_WRONG,	/* line */
+	MSG_REAUTH_DOWN,	/* page: the database failed */
+	MSG__MAX
+};
+
+/* Room for MSG_THROTTLED with any int64_t of seconds. */
+#define MSG_LINE_MAX	160
+
+/* The entry's line, or a message page's heading.  Static. */
+const char *msg_text(enum msg);
+/* The message page of entry m with status on s (page_message). */
+void	 msg_page(struct resp *s, int status, enum msg m);
+/* MSG_THROTTLED for seconds into out. */
+void	 msg_throttled(char out[MSG_LINE_MAX], int64_t seconds);
 
 #endif /* VAWG_ADMIN_H */

@@ -2,6 +2,8 @@
  * config.c: the admin pool's settings, from environment variables set by
  * conf/stack.sh (or a service manager).  Read once at start; a bad value
  * stops the admin pool (and only it) with a message naming the variable.
+ * It reads no other program's variables and opens nothing: the files the
+ * settings name are main.c's to open.
  */
 #include "admin.h"
 

@@ -1,18 +1,18 @@
 /*
- * main_admin.c: the admin FastCGI pool, on its own socket, under its own
- * Unix user where the machine allows, with its own database role
- * (vawg_admin).
+ * main.c: vawg-admin's start, the admin FastCGI pool, on its own socket,
+ * under its own Unix user where the machine allows, with its own database
+ * role (vawg_admin).  It loads settings, templates, keys and form
+ * definitions, then hands each request to route.c; it serves no page
+ * itself and reads no setting of another program.
  *
- * Two modes (docs/THREAT-MODEL.md threat 18).  With VAWG_PASSPHRASE_FILE set, the
- * master unlocks the whole keyring at start, wipes the passphrase, and
- * exports are decrypted here.  Without it, this pool holds no secret key
- * at all and exports carry the sealed envelopes for `vawgctl
- * decrypt-export` on the administrator's own machine.
+ * Two modes (docs/THREAT-MODEL.md threat 18).  With VAWG_PASSPHRASE_FILE
+ * set, the master unlocks the whole keyring at start, wipes the
+ * passphrase, and exports are decrypted here.  Without it, this pool holds
+ * no secret key at all and exports carry the sealed envelopes for
+ * `vawgctl decrypt-export` on the administrator's own machine.
  */
-#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -37,7 +37,7 @@ load_keys(struct admin_app *a)
 	if (seal_pub_load(path, &a->pub) == -1)
 		return -1;
 	snprintf(path, sizeof(path), "%s/admin.key", a->cfg->key_dir);
-	if (file_read_secret(path, 32, &a->mac_key) == -1)
+	if (file_read_secret(path, ADMIN_MAC_KEY_BYTES, &a->mac_key) == -1)
 		return -1;
 	if (a->cfg->passphrase_file[0] == '\0') {
 		LOG_INFO("sealed mode: no secret key held");
@@ -95,7 +95,7 @@ admin_worker_init(void *arg)
 static void
 admin_pool_handle(void *arg, struct req *r, struct resp *s)
 {
-	admin_handle(arg, r, s);
+	route_handle(arg, r, s);
 }
 
 static int

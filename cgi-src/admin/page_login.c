@@ -1,0 +1,150 @@
+/*
+ * page_login.c: signing in and out (docs/THREAT-MODEL.md threats 9 and
+ * 13).
+ *
+ *   GET  /admin/login   200 the sign-in form, with a signed form token
+ *   POST /admin/login   303 to /admin/ with a new session; 401 the form
+ *                       again; 429 throttled; 403 without a good form
+ *                       token; 503 the database failed
+ *   POST /admin/logout  303 to /admin/login, the session deleted and its
+ *                       cookie cleared; 403 without the CSRF token
+ *
+ * The checks themselves (password, code, throttle, session token) are
+ * admin.c's: this file only reads the form and answers.  It never echoes
+ * the password or the code back into a page.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include <sodium.h>
+
+#include "admin.h"
+#include "view.h"
+
+/* The sign-in form's token names this form id, which no public form has;
+ * it is signed with admin.key, which the public pool never holds. */
+#define LOGIN_FORM_ID	0xffffffffu
+#define LOGIN_MAX_AGE	3600	/* seconds a sign-in page stays good */
+
+static void
+login_page(struct admin_app *a, struct req *r, struct resp *s, int status,
+    const char *user, const char *error)
+{
+	struct view_dict	*root, *page = NULL, *d;
+	char			 token[TOKEN_TEXT_MAX];
+
+	root = page_begin(msg_text(MSG_LOGIN_TITLE), "admin_login.tpl", &page);
+	if (root != NULL) {
+		if (token_mint(a->mac_key, LOGIN_FORM_ID, r->now, token,
+		    sizeof(token)) == 0)
+			(void)view_set(page, "TOKEN", token);
+		(void)view_set(page, "USERNAME", user ? user : "");
+		if (error != NULL && (d = view_section(page, "ERROR")) != NULL)
+			(void)view_set(d, "MESSAGE", error);
+	}
+	page_end(root, s, status);
+}
+
+void
+page_login_get(struct admin_app *a, struct req *r, struct resp *s)
+{
+	login_page(a, r, s, 200, NULL, NULL);
+}
+
+/* 1 if the form carries a good sign-in token, else 0 with a 403 on s. */
+static int
+login_token_ok(struct admin_app *a, struct req *r, struct resp *s,
+    const struct kvlist *kv)
+{
+	struct token	 tok;
+	const char	*t;
+	size_t		 tlen = 0;
+
+	t = route_kv_get(kv, "_token", &tlen);
+	if (t == NULL || token_verify(a->mac_key, t, tlen, LOGIN_FORM_ID,
+	    r->now, 0, LOGIN_MAX_AGE, &tok) != TOKEN_OK) {
+		msg_page(s, 403, MSG_LOGIN_EXPIRED);
+		return 0;
+	}
+	return 1;
+}
+
+void
+page_login_post(struct admin_app *a, struct req *r, struct resp *s)
+{
+	static const char *const allowed[] = { "_token", "username",
+	    "password", "code", NULL };
+	struct kvlist		 kv = { 0 };
+	struct account		 u;
+	const char		*user, *pass, *code;
+	size_t			 passlen = 0;
+	int64_t			 wait;
+	char			 msg[MSG_LINE_MAX];
+
+	if (route_read_form(r, s, &kv, allowed) == -1 ||
+	    !login_token_ok(a, r, s, &kv))
+		goto out;
+	user = route_kv_get(&kv, "username", NULL);
+	pass = route_kv_get(&kv, "password", &passlen);
+	code = route_kv_get(&kv, "code", NULL);
+	if (user == NULL || pass == NULL || code == NULL || user[0] == '\0') {
+		login_page(a, r, s, 401, user, msg_text(MSG_LOGIN_INCOMPLETE));
+		goto out;
+	}
+	switch (admin_login(a, user, pass, passlen, code, r->remote_addr,
+	    r->now, &wait, &u)) {
+	case LOGIN_OK:
+		if (admin_session_start(a, r, u.id, s) == -1) {
+			msg_page(s, 503, MSG_LOGIN_DOWN);
+			break;
+		}
+		(void)store_audit(a->store, u.username, "login", NULL, NULL,
+		    NULL, -1, NULL);
+		s->status = 303;
+		snprintf(s->location, sizeof(s->location), "/admin/");
+		break;
+	case LOGIN_THROTTLED:
+		msg_throttled(msg, wait);
+		login_page(a, r, s, 429, user, msg);
+		break;
+	case LOGIN_BAD:
+		login_page(a, r, s, 401, user, msg_text(MSG_LOGIN_WRONG));
+		break;
+	case LOGIN_ERROR:
+		msg_page(s, 503, MSG_LOGIN_DOWN);
+		break;
+	default:
+		abort();
+	}
+	sodium_memzero(&u, sizeof(u));
+out:
+	urlenc_free(&kv);
+}
+
+void
+page_login_logout(struct admin_app *a, struct req *r, struct resp *s)
+{
+	static const char *const allowed[] = { "_csrf", NULL };
+	struct staff_session	 sess;
+	struct kvlist		 kv = { 0 };
+	unsigned char		 hash[ADMIN_HASH_BYTES];
+	const char		*csrf;
+	size_t			 len = 0;
+
+	if (!route_need_session(a, r, s, &sess, hash) ||
+	    route_read_form(r, s, &kv, allowed) == -1)
+		goto out;
+	if ((csrf = route_kv_get(&kv, "_csrf", &len)) == NULL ||
+	    !admin_csrf_ok(&sess, csrf, len)) {
+		msg_page(s, 403, MSG_STALE_PAGE);
+		goto out;
+	}
+	(void)store_session_delete(a->store, hash);
+	(void)store_audit(a->store, sess.username, "logout", NULL, NULL, NULL,
+	    -1, NULL);
+	admin_session_clear_cookie(r, s);
+	s->status = 303;
+	snprintf(s->location, sizeof(s->location), "/admin/login");
+out:
+	urlenc_free(&kv);
+}
