@@ -15,8 +15,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <sodium.h>
-
 #include "secret.h"
 
 static int
@@ -91,9 +89,8 @@ keyring_open(const struct keyring *kr, const unsigned char *env,
 	const struct seal_secret *sec;
 	char			 id[SEAL_KEY_ID_HEX];
 
-	if (envlen < 1 + SEAL_KEY_ID_BYTES || env[0] != ENVELOPE_VERSION)
+	if (seal_envelope_key_id(env, envlen, id) == -1)
 		return OPEN_MALFORMED;
-	sodium_bin2hex(id, sizeof(id), env + 1, SEAL_KEY_ID_BYTES);
 	if ((sec = keyring_find(kr, id)) == NULL)
 		return OPEN_UNKNOWN_KEY;
 	return seal_open(sec, env, envlen, idem, form, out);

@@ -274,7 +274,7 @@ test_keyring_unknown_key_and_damage(void)
 	/* A known envelope whose key id was changed: unknown too. */
 	buf_reset(&env);
 	CHECK(buf_append(&env, kx.env1.data, kx.env1.len) == 0);
-	env.data[1 + SEAL_KEY_ID_BYTES - 1] ^= 0x01;
+	env.data[ENVELOPE_HEADER - 1] ^= 0x01;
 	CHECK_EQ(keyring_open(kr, (unsigned char *)env.data, env.len,
 	    kx.idem1, FORM, &out), OPEN_UNKNOWN_KEY);
 	/* A flipped byte in the sealed box: failed, not garbage. */
@@ -285,7 +285,7 @@ test_keyring_unknown_key_and_damage(void)
 	    kx.idem1, FORM, &out), OPEN_FAILED);
 	/* Too short, or an unknown version: malformed. */
 	CHECK_EQ(keyring_open(kr, (unsigned char *)kx.env1.data,
-	    1 + SEAL_KEY_ID_BYTES - 1, kx.idem1, FORM, &out), OPEN_MALFORMED);
+	    ENVELOPE_HEADER - 1, kx.idem1, FORM, &out), OPEN_MALFORMED);
 	CHECK_EQ(keyring_open(kr, (unsigned char *)kx.env1.data, 0, kx.idem1,
 	    FORM, &out), OPEN_MALFORMED);
 	buf_reset(&env);
@@ -294,7 +294,7 @@ test_keyring_unknown_key_and_damage(void)
 	CHECK_EQ(keyring_open(kr, (unsigned char *)env.data, env.len,
 	    kx.idem1, FORM, &out), OPEN_MALFORMED);
 	/* Truncated anywhere after the header: never OPEN_OK. */
-	for (i = 1 + SEAL_KEY_ID_BYTES; i < kx.env1.len; i += 37)
+	for (i = ENVELOPE_HEADER; i < kx.env1.len; i += 37)
 		CHECK(keyring_open(kr, (unsigned char *)kx.env1.data, i,
 		    kx.idem1, FORM, &out) != OPEN_OK);
 	CHECK_EQ(out.len, 0);
