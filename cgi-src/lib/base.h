@@ -10,6 +10,14 @@
 #ifndef VAWG_BASE_H
 #define VAWG_BASE_H
 
+/*
+ * Invariants are assert()ed and stay checked in every build: the cost is
+ * nothing beside a sealed box, and a broken one must stop the process
+ * rather than let it go on with an answer in the wrong place.
+ */
+#ifdef NDEBUG
+#error "libvawg is never built with NDEBUG: its assert()s are checks"
+#endif
 #include <assert.h>
 #include <stddef.h>
 #include <stdint.h>

@@ -24,6 +24,8 @@ buf_grow(struct buf *b, size_t need)
 	char	*p;
 	size_t	 cap;
 
+	/* What the copy below and every wipe rely on. */
+	assert(b->data == NULL ? b->len == 0 && b->cap == 0 : b->len < b->cap);
 	if (need < b->len || need == SIZE_MAX)
 		return -1;
 	if (need + 1 <= b->cap)

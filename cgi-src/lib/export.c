@@ -298,6 +298,8 @@ export_row(const struct export_row *row, void *arg)
 	if (x->slots == NULL &&
 	    (x->slots = calloc(EXPORT_BATCH, sizeof(*x->slots))) == NULL)
 		return -1;
+	/* A full batch is written (export_end) as soon as it fills. */
+	assert(x->nslots < EXPORT_BATCH);
 	sl = &x->slots[x->nslots];
 	sl->version_id = row->version_id;
 	/* Copies: the row's memory is the database client's, and is gone

@@ -10,7 +10,7 @@ int
 json_string(struct buf *b, const char *s, size_t len)
 {
 	size_t	 i, run = 0;
-	char	 esc[8];
+	char	 esc[sizeof("\\u00ff")];
 
 	if (buf_append(b, "\"", 1) == -1)
 		return -1;

@@ -26,6 +26,11 @@
 #define SK_PLAIN	(SEAL_SK_BYTES + SEAL_PK_BYTES)
 #define SK_FILE		(SK_HEADER + crypto_secretbox_MACBYTES + SK_PLAIN)
 
+/* Files written by any build must open in any other. */
+_Static_assert(crypto_pwhash_SALTBYTES == 16 &&
+    crypto_secretbox_NONCEBYTES == 24 && crypto_secretbox_MACBYTES == 16 &&
+    SK_FILE == 144, "the key file's layout, as the comment above draws it");
+
 static void
 put64(unsigned char *p, uint64_t v)
 {

@@ -115,6 +115,9 @@ keyring_rotate(const char *dir, const char *pass, size_t passlen,
 	char	 pub[PATH_MAX], sec[PATH_MAX], ring[PATH_MAX];
 	char	 oldpub[PATH_MAX + 32], oldsec[PATH_MAX + 32];
 
+	_Static_assert(sizeof("/.pub") + SEAL_KEY_ID_HEX - 1 <= 32,
+	    "ring, then /<key id>.pub or .sec, fits");
+
 	snprintf(pub, sizeof(pub), "%s/service.pub", dir);
 	snprintf(sec, sizeof(sec), "%s/service.sec", dir);
 	snprintf(ring, sizeof(ring), "%s/keyring", dir);

@@ -37,6 +37,9 @@
 #define STALE_TMP	60	/* seconds before a temporary file is litter */
 #define TMP_NAME	(SPOOLREC_NAME + 32)
 
+_Static_assert(TMP_NAME >= SPOOLREC_NAME - 1 + sizeof("..-2147483648.tmp"),
+    "\".<record name>.<pid>.tmp\" fits whole");
+
 static int
 write_all(int fd, const char *p, size_t len)
 {

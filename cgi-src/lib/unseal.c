@@ -67,5 +67,5 @@ seal_open_strerror(enum open_result r)
 	case OPEN_NOMEM:
 		return "out of memory";
 	}
-	abort();
+	abort();	/* not an enum open_result: a bug */
 }
