@@ -110,7 +110,7 @@ http_read_body(struct req *r, size_t max)
 	return r->body.len == (size_t)r->clen ? BODY_OK : BODY_SHORT;
 }
 
-const char *
+static const char *
 http_status_text(int status)
 {
 	switch (status) {
@@ -137,6 +137,8 @@ put_uint(struct buf *h, size_t v)
 {
 	char	 d[24], *p = d + sizeof(d);
 
+	_Static_assert(sizeof(size_t) <= 8, "a size_t has at most 20 digits");
+
 	do {
 		*--p = (char)('0' + v % 10);
 		v /= 10;
@@ -152,7 +154,8 @@ put_header(struct buf *h, const char *name, const char *value)
 	return buf_puts(h, name) || buf_puts(h, value) || buf_puts(h, "\r\n");
 }
 
-size_t
+/* The body's length: body itself, or its pieces. */
+static size_t
 http_body_len(const struct resp *s)
 {
 	size_t	 i, n = 0;
