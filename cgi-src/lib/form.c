@@ -181,7 +181,8 @@ form_valid_date(const char *s)
 	if (y < 1900 || y > 2100 || m < 1 || m > 12 || d < 1 ||
 	    d > mdays[m - 1])
 		return 0;
-	if (m == 2 && d == 29 && !(y % 4 == 0 && (y % 100 != 0 || y % 400 == 0)))
+	if (m == 2 && d == 29 &&
+	    !(y % 4 == 0 && (y % 100 != 0 || y % 400 == 0)))
 		return 0;
 	return 1;
 }

@@ -70,7 +70,7 @@ struct fieldval {
 	char		**vals;		/* owned array; strings borrowed */
 	struct kv	**src;		/* each value's pair (in vals' block) */
 	size_t		 nvals;
-	char		 error[160];	/* the field's own message, "" if fine */
+	char		 error[160];	/* the field's message, "" if fine */
 };
 
 enum form_reject {

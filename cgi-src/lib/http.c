@@ -1,8 +1,12 @@
 /*
  * http.c: the request context, the bounded body reader and the response.
- * Status and headers are written once, by http_send(), after the handler
- * has rendered its whole page into a buffer (docs/CONTRIBUTING.md §4): no partial
- * output before the status is known.
+ * Status and headers are written once, when the handler has decided them
+ * (docs/CONTRIBUTING.md §4): by http_send(), with the whole page rendered
+ * into a buffer (or a cached page's pieces), or by http_send_head() before
+ * a streamed body (an export) that follows through http_stream().  No
+ * partial output before the status is known.  It knows nothing of routes,
+ * forms or keys, and the only thing from a request it gives the log is
+ * nginx's request id (log.c keeps its hex digits only).
  */
 #include <errno.h>
 #include <limits.h>

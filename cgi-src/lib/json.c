@@ -1,6 +1,7 @@
 /*
  * json.c: JSON string literals for the plain answers column.  Input is
- * validated UTF-8 (form.c), so only quoting and control escapes are needed.
+ * validated UTF-8 (form.c), so only quoting and control escapes are needed;
+ * it checks no encoding itself and must be given nothing but text.
  */
 #include <stdio.h>
 

@@ -1,9 +1,11 @@
 /*
- * keyring.c: every secret key the service has ever sealed to, unlocked
- * with one passphrase (docs/THREAT-MODEL.md threat 17).  The current key pair is
- * keys/service.{pub,sec}; a rotation moves it to keys/keyring/<key id>.*
- * and makes a new one, so rows sealed under any generation still open.
- * An envelope names its key, so opening looks the key up by id.
+ * keyring.c: every secret key the service has ever sealed to, unlocked with
+ * one passphrase (docs/THREAT-MODEL.md threat 17).  The current key pair is
+ * keys/service.{pub,sec}; a rotation moves it to keys/keyring/<key id>.* and
+ * makes a new one, so rows sealed under any generation still open.  An
+ * envelope names its key, so opening looks the key up by id.  The admin
+ * pool and vawgctl link it; the public pool must not (`make test` checks
+ * its binary with nm).
  */
 #include <sys/stat.h>
 

@@ -6,7 +6,8 @@
  *
  * An envelope is
  *
- *   version(1) | key id(8) | crypto_box_seal(pad(idem | formlen | form | answers))
+ *   version(1) | key id(8)
+ *   | crypto_box_seal(pad(idem | formlen | form | answers))
  *
  * The idempotency key and the form name inside the box tie it to its row:
  * a ciphertext copied to another row fails to open there.  Padding to 256

@@ -1,7 +1,7 @@
 /*
  * spool.c: the durable spool that keeps a confirmed submission while the
- * database is away, and its replay (docs/ARCHITECTURE.md "Nothing lost", docs/THREAT-MODEL.md
- * threat 12).
+ * database is away, and its replay (docs/ARCHITECTURE.md "Nothing lost",
+ * docs/THREAT-MODEL.md threat 12).
  *
  * A worker whose store_submit() says STORE_DOWN writes the record
  * (spoolrec.c) to DIR/<idem hex>.rec: a private temporary file, written,

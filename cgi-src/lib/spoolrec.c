@@ -102,7 +102,8 @@ spoolrec_encode(const struct spoolrec *rec, struct buf *out)
 	    put_field(out, "sealed", rec->sealed.data, rec->sealed.len) == -1)
 		goto fail;
 	crypto_generichash(sum, sizeof(sum),
-	    (const unsigned char *)out->data + start, out->len - start, NULL, 0);
+	    (const unsigned char *)out->data + start, out->len - start,
+	    NULL, 0);
 	sodium_bin2hex(sumhex, sizeof(sumhex), sum, sizeof(sum));
 	if (buf_printf(out, "end %s\n", sumhex) == -1)
 		goto fail;

@@ -8,7 +8,8 @@
  * expiry (both from the signed issue time), and the idempotency key (the
  * nonce): posting the same token twice must not store twice.  The short
  * reference a user sees is derived from the nonce, so every retry of the
- * same post shows the same reference.
+ * same post shows the same reference.  The key is the caller's, borrowed;
+ * nothing here keeps a token or logs one.
  */
 #include <string.h>
 

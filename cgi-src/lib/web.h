@@ -25,7 +25,7 @@ struct req {
 	enum http_method	 method;
 	const char		*path;		/* borrowed from the params */
 	const char		*ctype;		/* "" if absent */
-	long long		 clen;		/* -1 if absent, -2 if invalid */
+	long long		 clen;		/* -1 absent, -2 invalid */
 	const char		*query;		/* "" if absent */
 	const char		*cookie;	/* admin routes only; "" */
 	const char		*remote_addr;	/* admin routes only; "" */

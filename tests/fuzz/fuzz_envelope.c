@@ -1,7 +1,7 @@
 /*
  * fuzz_envelope.c: libFuzzer harness for seal_open(), which the
- * administrator's tools run on every stored envelope (seal.c; docs/THREAT-MODEL.md
- * threats 3 and 16).
+ * administrator's tools run on every stored envelope (seal.c;
+ * docs/THREAT-MODEL.md threats 3 and 16).
  *
  * The key pair is made once, in LLVMFuzzerInitialize, from a fixed seed
  * (crypto_box_seed_keypair), so a crash input replays with the same key.

@@ -1,7 +1,7 @@
 /*
  * fuzz_spoolrec.c: libFuzzer harness for spoolrec.c, the record a worker
- * writes to the spool when the database is away and the replayer parses
- * back into vawg.submit() (docs/THREAT-MODEL.md threat 12).  A record that parses
+ * writes to the spool when the database is away and the replayer parses back
+ * into vawg.submit() (docs/THREAT-MODEL.md threat 12).  A record that parses
  * wrongly is a submission stored wrongly, or twice, or never.
  *
  * The first byte picks a mode; the rest (R):

@@ -1,11 +1,12 @@
 /*
- * test_keyring.c: every generation of the secret key under one
- * passphrase (keyring.c, docs/THREAT-MODEL.md threat 17).  Each key file costs an
- * Argon2id MODERATE derivation (about half a second and 256 MiB) to make
- * or to open, so the tests share one key directory, made the first time a
- * test needs it, and run in table order: load right and wrong, a refused
- * rotation, a rotation, then both generations open.  Eight derivations in
- * all (keygen 1, loads 1 + 1 + 2, rotations 1 + 2).  Envelopes are sealed with the public keys only (no Argon2id).
+ * test_keyring.c: every generation of the secret key under one passphrase
+ * (keyring.c, docs/THREAT-MODEL.md threat 17).  Each key file costs an
+ * Argon2id MODERATE derivation (about half a second and 256 MiB) to make or to
+ * open, so the tests share one key directory, made the first time a test needs
+ * it, and run in table order: load right and wrong, a refused rotation, a
+ * rotation, then both generations open.  Eight derivations in all (keygen 1,
+ * loads 1 + 1 + 2, rotations 1 + 2).  Envelopes are sealed with the public
+ * keys only (no Argon2id).
  */
 #include <sys/stat.h>
 

@@ -1,9 +1,9 @@
 /*
- * test_seal.c: key files and envelopes (seal.c, docs/THREAT-MODEL.md threats 2, 3
- * and 17).  seal_keygen and seal_secret_load run Argon2id MODERATE (about
- * a second and 256 MiB each), so one key pair is made, in a private
- * directory under /tmp, the first time a test needs it, and shared; the
- * directory is removed at exit.  Other key pairs are made in memory.
+ * test_seal.c: key files and envelopes (seal.c, docs/THREAT-MODEL.md threats
+ * 2, 3 and 17).  seal_keygen and seal_secret_load run Argon2id MODERATE (about
+ * a second and 256 MiB each), so one key pair is made, in a private directory
+ * under /tmp, the first time a test needs it, and shared; the directory is
+ * removed at exit.  Other key pairs are made in memory.
  */
 #include <sys/stat.h>
 
