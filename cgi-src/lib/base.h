@@ -10,6 +10,14 @@
 #ifndef VAWG_BASE_H
 #define VAWG_BASE_H
 
+/*
+ * Invariants are assert()ed and stay checked in every build: the cost is
+ * nothing beside a sealed box, and a broken one must stop the process
+ * rather than let it go on with an answer in the wrong place.
+ */
+#ifdef NDEBUG
+#error "libvawg is never built with NDEBUG: its assert()s are checks"
+#endif
 #include <assert.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -50,7 +58,9 @@ void	 buf_free(struct buf *);	/* wipes and frees; NULL-safe */
  * message.  Callers never pass an answer, a token or an address.
  */
 void	 log_init(const char *progname);
-void	 log_set_request(const char *request_id);	/* borrowed; NULL clears */
+/* Names the request in every line until cleared; id borrowed, NULL
+ * clears. */
+void	 log_set_request(const char *request_id);
 void	 log_msg(const char *level, const char *func, const char *fmt, ...)
 	    __attribute__((format(printf, 3, 4)));
 #define LOG_ERR(...)	log_msg("error", __func__, __VA_ARGS__)

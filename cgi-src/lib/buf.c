@@ -2,12 +2,16 @@
  * buf.c: a growable byte buffer.  Growth allocates a new block, copies,
  * wipes and frees the old one, so answers never linger in freed memory
  * (realloc() may leave the old block intact).  Every buffer that ever held
- * request data is wiped again by buf_free().
+ * request data is wiped again by buf_free().  No I/O, and never realloc().
  *
- * Invariant: nothing past data[len] was ever written through this API (len
- * only grows, and buf_truncate() wipes what it cuts off), so a wipe of the
- * first len + 1 bytes wipes everything.  That keeps the cost of wiping a
- * page proportional to the page, not to the block's power-of-two size.
+ * Invariant: no byte past data[len] holds anything a wipe would miss.  The
+ * API writes no further than the NUL at data[len], and the two calls that
+ * make len smaller, buf_truncate() and buf_reset(), wipe what they cut
+ * off; so a wipe of the first len + 1 bytes wipes everything.  That keeps
+ * the cost of wiping a page proportional to the page, not to the block's
+ * power-of-two size.  A caller that writes into the block itself (http.c's
+ * body reader, export.c's hex cells) reserves room first and keeps the
+ * same rule: its bytes end at the NUL it puts at data[len].
  */
 #include <stdarg.h>
 #include <stdio.h>
@@ -24,6 +28,8 @@ buf_grow(struct buf *b, size_t need)
 	char	*p;
 	size_t	 cap;
 
+	/* What the copy below and every wipe rely on. */
+	assert(b->data == NULL ? b->len == 0 && b->cap == 0 : b->len < b->cap);
 	if (need < b->len || need == SIZE_MAX)
 		return -1;
 	if (need + 1 <= b->cap)

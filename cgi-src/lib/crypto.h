@@ -13,7 +13,9 @@
 
 /* ---- token.c: signed form tokens and references ---- */
 
-#define TOKEN_KEY_BYTES		32	/* crypto_auth_KEYBYTES, checked in token.c */
+/* TOKEN_KEY_BYTES is crypto_auth_KEYBYTES, REFERENCE_TEXT and
+ * TOKEN_TEXT_MAX fit what token.c writes: checked there. */
+#define TOKEN_KEY_BYTES		32
 #define TOKEN_NONCE_BYTES	16
 #define TOKEN_TEXT_MAX		128	/* base64url text, with NUL */
 #define REFERENCE_TEXT		10	/* "K7QM-4XPT" and NUL */
@@ -23,7 +25,8 @@
 struct token {
 	uint32_t	form_id;
 	int64_t		issued;		/* seconds since the epoch */
-	unsigned char	nonce[TOKEN_NONCE_BYTES];	/* the idempotency key */
+	/* The idempotency key. */
+	unsigned char	nonce[TOKEN_NONCE_BYTES];
 };
 
 enum token_result {
@@ -76,7 +79,8 @@ void	 token_reference(const unsigned char *nonce, char out[REFERENCE_TEXT]);
 struct seal_pub {
 	unsigned char	pk[SEAL_PK_BYTES];
 	char		key_id[SEAL_KEY_ID_HEX];	/* hex, names the key */
-	char		fingerprint[SEAL_FP_HEX];	/* hex BLAKE2b-256 of pk */
+	/* Hex BLAKE2b-256 of pk; the key id is its first 8 bytes. */
+	char		fingerprint[SEAL_FP_HEX];
 };
 
 int	 seal_init(void);	/* sodium_init(); 0 / -1 */

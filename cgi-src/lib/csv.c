@@ -1,9 +1,10 @@
 /*
- * csv.c: RFC 4180 CSV that is safe to open in a spreadsheet (docs/THREAT-MODEL.md
- * threat 6).  Every cell is quoted, quotes doubled, records end in CRLF,
- * and a cell that a spreadsheet would run as a formula (one starting with
- * = + - @, TAB, CR, LF or NUL) gets a leading apostrophe.  The reader is
- * the inverse, for vawgctl's offline decryption of sealed exports.
+ * csv.c: RFC 4180 CSV that is safe to open in a spreadsheet
+ * (docs/THREAT-MODEL.md threat 6).  Every cell is quoted, quotes doubled,
+ * records end in CRLF, and a cell that a spreadsheet would run as a formula
+ * (one starting with = + - @, TAB, CR, LF or NUL) gets a leading apostrophe.
+ * The reader is the inverse, for vawgctl's offline decryption of sealed
+ * exports.
  */
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,7 +1,8 @@
 /*
- * env.c: settings from the environment.  Each program reads its own
- * variables through these two at start (public/config.c, admin/config.c);
- * a bad value stops it with a message naming the variable.
+ * env.c: settings from the environment.  Each pool reads its own variables
+ * through these two at start (public/config.c, admin/config.c), never per
+ * request; a bad value stops it with a message naming the variable and
+ * the range, not the value.
  */
 #include <stdio.h>
 #include <stdlib.h>

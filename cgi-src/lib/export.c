@@ -5,10 +5,11 @@
  * Columns are the form's fields across every version in the range, labelled
  * as the newest version asks them.  In decrypting mode sensitive answers are
  * opened with the keyring; a row that will not open says why in the last
- * column, and never shows garbage.  In sealed mode (no keyring: the admin
- * pool holds no secret key) the sensitive cells stay empty, headers are the
- * fields' names, and the envelope travels in the row for
- * `vawgctl decrypt-export` to open on the administrator's own machine.
+ * column, and never shows garbage.  In sealed mode (no keyring: an admin
+ * pool started without a passphrase holds no secret key, and vawgctl can
+ * ask for it) the sensitive cells stay empty, headers are the fields'
+ * names, and the envelope travels in the row for `vawgctl decrypt-export`
+ * to open on the administrator's own machine.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -172,8 +173,8 @@ sealed_cell(const struct form *f, const struct pair *pv, size_t np,
 
 	for (i = 0; i < np; i++)
 		if (strcmp(pv[i].name, name) == 0) {
-			option_label(f, name, pv[i].value, pv[i].valuelen, &label,
-			    &llen);
+			option_label(f, name, pv[i].value, pv[i].valuelen,
+			    &label, &llen);
 			if (join(cell, label, llen) == -1)
 				return -1;
 		}
@@ -298,6 +299,8 @@ export_row(const struct export_row *row, void *arg)
 	if (x->slots == NULL &&
 	    (x->slots = calloc(EXPORT_BATCH, sizeof(*x->slots))) == NULL)
 		return -1;
+	/* A full batch is written (export_end) as soon as it fills. */
+	assert(x->nslots < EXPORT_BATCH);
 	sl = &x->slots[x->nslots];
 	sl->version_id = row->version_id;
 	/* Copies: the row's memory is the database client's, and is gone

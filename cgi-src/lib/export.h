@@ -2,7 +2,8 @@
  * export.h: one form's answers as streamed, spreadsheet-safe CSV, labelled
  * with each row's own form version; decrypting (the envelopes opened in
  * batches on every core) or sealed (envelopes as hex for vawgctl
- * decrypt-export).  The admin pool and vawgctl export through it.
+ * decrypt-export).  The admin pool and vawgctl export through it; the
+ * public program must not include it (it pulls in secret.h).
  */
 #ifndef VAWG_EXPORT_H
 #define VAWG_EXPORT_H
@@ -10,6 +11,7 @@
 #include "secret.h"
 #include "staffdb.h"
 
+/* ---- export.c: the exporter ---- */
 
 #define EXPORT_MAX_COLS	256
 
@@ -57,7 +59,10 @@ int	 export_row(const struct export_row *, void *exporter);
 int	 export_end(struct exporter *);
 void	 export_free(struct exporter *);	/* wipes every slot */
 
-/* export_open.c: opens n slots' envelopes, on up to 4 threads. */
+/* ---- export_open.c: a batch's envelopes opened on every core ---- */
+
+/* Opens n slots' envelopes, on up to 4 threads, and returns when all are
+ * done: each slot's opened and status say how it went. */
 void	 export_open_batch(const struct exporter *, struct export_slot *,
 	    size_t n);
 

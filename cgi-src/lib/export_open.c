@@ -90,6 +90,7 @@ export_open_batch(const struct exporter *x, struct export_slot *slots,
 		part[i].n = at + each > n ? n - at : each;
 		at += part[i].n;
 	}
+	assert(k >= 1 && k <= EXPORT_THREADS && at == n);
 	/* Part 0 is this thread's; a thread that cannot start is done
 	 * here too, so the batch is always opened whole. */
 	for (i = 1; i < k; i++)

@@ -1,11 +1,14 @@
 /*
- * file.c: small private files, read whole and written safely.  Keys,
- * passphrases and enrolment secrets all go through here, so there is one
- * place that gets the details right: no following a symlink planted where
- * a file will be, no truncating an existing file in place, nothing half
- * written left under the real name, and the folder synced so the name
- * survives a crash.  (The spool writes its records itself: it must keep
- * the first record for a key, which is link() semantics; see spool.c.)
+ * file.c: small private files, read whole and written safely: the key
+ * files the programs load at start, and the secret key files keyfile.c
+ * writes.  One place gets the details right: a file larger than expected
+ * is refused, never cut; a write never follows a symlink planted where
+ * the file will be, never truncates an existing file in place, leaves
+ * nothing half written under the real name, and syncs the folder so the
+ * name survives a crash.  Messages name the path, never what the file
+ * holds.  (The spool writes its records itself: a record already there
+ * for the same key is success for it, not an error, and it works inside
+ * one open folder; see spool.c.)
  */
 #include <sys/stat.h>
 

@@ -1,12 +1,14 @@
 /*
- * form.c: form definitions and the one generic validator.  No C code here
+ * form.c: forms as data, and the one generic validator.  No C code here
  * or anywhere names a question: the fields, their kinds, limits and
  * options come from the database (sql/), loaded at start by store.c.
  *
- * Validation happens in two layers (docs/CONTRIBUTING.md §3).  The request layer refuses
- * what no person could have sent with a browser: unknown names, a repeated
- * single-valued field, the honeypot filled.  The field layer keeps, for each
- * field, the message a person needs to put it right.
+ * Validation happens in two layers (docs/CONTRIBUTING.md §3).  The
+ * request layer refuses what no person could have sent with a browser:
+ * unknown names, a repeated single-valued field, the honeypot filled.  The
+ * field layer keeps, for each field, the message a person needs to put it
+ * right (field.c checks one value against its kind).  Pure: no I/O, and
+ * answers are cleaned where they lie in the request's arena, never copied.
  */
 #include <ctype.h>
 #include <stdio.h>
@@ -16,39 +18,6 @@
 #include <sodium.h>
 
 #include "form.h"
-
-static const char *const field_kind_names[FIELD__MAX] = {
-	"text", "textarea", "email", "tel", "radio", "checkboxes", "select",
-	"date",
-};
-
-const char *
-field_kind_name(enum field_kind k)
-{
-	if ((unsigned)k >= FIELD__MAX)
-		abort();
-	return field_kind_names[k];
-}
-
-int
-field_kind_from_name(const char *s, enum field_kind *k)
-{
-	int	 i;
-
-	for (i = 0; i < FIELD__MAX; i++)
-		if (strcmp(s, field_kind_names[i]) == 0) {
-			*k = (enum field_kind)i;
-			return 0;
-		}
-	return -1;
-}
-
-int
-field_is_choice(const struct field *f)
-{
-	return f->kind == FIELD_RADIO || f->kind == FIELD_CHECKBOXES ||
-	    f->kind == FIELD_SELECT;
-}
 
 const struct form *
 formset_find(const struct formset *set, const char *name, size_t len)
@@ -194,33 +163,6 @@ normalise_newlines(char *s, size_t *len)
 	*len = o;
 }
 
-static int
-valid_email(const char *s)
-{
-	const char	*at = strchr(s, '@'), *dot;
-
-	if (at == NULL || at == s || strchr(at + 1, '@') != NULL)
-		return 0;
-	if (strpbrk(s, " \t,;<>()[]\\\"") != NULL)
-		return 0;
-	dot = strrchr(at + 1, '.');
-	return dot != NULL && dot > at + 1 && dot[1] != '\0';
-}
-
-static int
-valid_tel(const char *s)
-{
-	int	 digits = 0;
-
-	for (; *s != '\0'; s++) {
-		if (isdigit((unsigned char)*s))
-			digits++;
-		else if (strchr(" +-()", *s) == NULL)
-			return 0;
-	}
-	return digits >= 7 && digits <= 15;
-}
-
 int
 form_valid_date(const char *s)
 {
@@ -239,83 +181,47 @@ form_valid_date(const char *s)
 	if (y < 1900 || y > 2100 || m < 1 || m > 12 || d < 1 ||
 	    d > mdays[m - 1])
 		return 0;
-	if (m == 2 && d == 29 && !(y % 4 == 0 && (y % 100 != 0 || y % 400 == 0)))
+	if (m == 2 && d == 29 &&
+	    !(y % 4 == 0 && (y % 100 != 0 || y % 400 == 0)))
 		return 0;
 	return 1;
 }
 
-static int
-option_exists(const struct field *f, const char *v)
+/*
+ * Files pair p under its field f: FORM_ACCEPT; FORM_REPEATED_FIELD when f
+ * already has all the values it can take (one, or one per checkbox); or
+ * FORM_NOMEM.
+ */
+static enum form_reject
+add_value(const struct field *f, struct fieldval *fv, struct kv *p)
 {
-	size_t	 i;
+	size_t	 cap = f->kind == FIELD_CHECKBOXES ? f->noptions : 1;
 
-	for (i = 0; i < f->noptions; i++)
-		if (strcmp(f->options[i].value, v) == 0)
-			return 1;
-	return 0;
+	if (fv->nvals >= cap)
+		return FORM_REPEATED_FIELD;
+	if (fv->vals == NULL) {
+		/* One block: the values, then the pairs they came from (for
+		 * their real lengths). */
+		if ((fv->vals = calloc(cap, sizeof(*fv->vals) +
+		    sizeof(*fv->src))) == NULL)
+			return FORM_NOMEM;
+		fv->src = (struct kv **)(fv->vals + cap);
+	}
+	fv->src[fv->nvals] = p;
+	fv->vals[fv->nvals++] = p->value;
+	return FORM_ACCEPT;
 }
 
-/* Checks one value of a field; writes the message into fv->error. */
-static void
-check_value(const struct field *f, char *v, size_t ncp, struct fieldval *fv)
+/* The request layer: names, repeats, the honeypot. */
+static enum form_reject
+collect(const struct form *form, struct kvlist *kv, struct fieldval *vals)
 {
-	if (field_is_choice(f)) {
-		if (!option_exists(f, v))
-			snprintf(fv->error, sizeof(fv->error),
-			    "Choose one of the options shown");
-		return;
-	}
-	if (ncp > f->max_length) {
-		snprintf(fv->error, sizeof(fv->error),
-		    "Your answer is too long: use %zu characters or fewer",
-		    f->max_length);
-		return;
-	}
-	if (f->kind != FIELD_TEXTAREA && strpbrk(v, "\r\n") != NULL) {
-		snprintf(fv->error, sizeof(fv->error),
-		    "Write this answer on one line");
-		return;
-	}
-	if (f->kind == FIELD_EMAIL && !valid_email(v))
-		snprintf(fv->error, sizeof(fv->error), "Enter an email address "
-		    "in the right format, like name@example.com");
-	else if (f->kind == FIELD_TEL && !valid_tel(v))
-		snprintf(fv->error, sizeof(fv->error),
-		    "Enter a phone number, like 07700 900 982");
-	else if (f->kind == FIELD_DATE && !form_valid_date(v))
-		snprintf(fv->error, sizeof(fv->error),
-		    "Enter a real date, like 2024-03-27");
-}
+	size_t			 i, hint = 0;
+	int			 idx;
+	enum form_reject	 r;
 
-static const char *
-required_message(const struct field *f)
-{
-	switch (f->kind) {
-	case FIELD_CHECKBOXES:
-		return "Choose at least one option";
-	case FIELD_RADIO:
-	case FIELD_SELECT:
-		return "Choose one option";
-	default:
-		return "Enter an answer to this question";
-	}
-}
-
-enum form_reject
-form_validate(const struct form *form, struct kvlist *kv,
-    struct fieldval *vals, size_t *nerrors)
-{
-	size_t		 i, j, hint = 0;
-	int		 idx;
-
-	*nerrors = 0;
-	memset(vals, 0, form->nfields * sizeof(*vals));
-	/* Request layer: names, repeats, the honeypot. */
 	for (i = 0; i < kv->n; i++) {
-		struct kv		*p = &kv->kv[i];
-		const struct field	*f;
-		struct fieldval		*fv;
-		size_t			 cap;
+		struct kv	*p = &kv->kv[i];
 
 		if (is_reserved(p, FIELD_TOKEN))
 			continue;
@@ -326,68 +232,89 @@ form_validate(const struct form *form, struct kvlist *kv,
 		}
 		if ((idx = field_index(form, p, &hint)) < 0)
 			return FORM_UNKNOWN_FIELD;
-		f = &form->fields[idx];
-		fv = &vals[idx];
-		cap = f->kind == FIELD_CHECKBOXES ? f->noptions : 1;
-		if (fv->nvals >= cap)
-			return FORM_REPEATED_FIELD;
-		if (fv->vals == NULL) {
-			/* One block: the values, then the pairs they came
-			 * from (for their real lengths). */
-			if ((fv->vals = calloc(cap, sizeof(*fv->vals) +
-			    sizeof(*fv->src))) == NULL)
-				return FORM_NOMEM;
-			fv->src = (struct kv **)(fv->vals + cap);
-		}
-		fv->src[fv->nvals] = p;
-		fv->vals[fv->nvals++] = p->value;
+		if ((r = add_value(&form->fields[idx], &vals[idx], p)) !=
+		    FORM_ACCEPT)
+			return r;
 	}
-	/* Field layer: each value, then what is required. */
-	for (i = 0; i < form->nfields; i++) {
-		const struct field	*f = &form->fields[i];
-		struct fieldval		*fv = &vals[i];
-		size_t			 kept = 0;
+	return FORM_ACCEPT;
+}
 
-		for (j = 0; j < fv->nvals; j++) {
-			char	*v = fv->vals[j];
-			struct kv *src = fv->src[j];
-			/* Not strlen, which stops at a decoded NUL. */
-			size_t	 len = src->valuelen, ncp = 0, k, before;
+/*
+ * The answer in src made ready to check, in place: NULL if it is not text
+ * (it is wiped and fv->error says so) or empty once trimmed.  *ncp is its
+ * length in code points.
+ */
+static char *
+clean_value(const struct field *f, struct fieldval *fv, struct kv *src,
+    size_t *ncp)
+{
+	char	*v = src->value;
+	/* Not strlen, which stops at a decoded NUL. */
+	size_t	 len = src->valuelen, before;
 
-			if (utf8_check(v, len, &ncp) != UTF8_OK) {
-				snprintf(fv->error, sizeof(fv->error),
-				    "This answer has characters we cannot "
-				    "accept. Please type it again");
-				/* Never echo or keep bad bytes. */
-				sodium_memzero(v, len);
-				src->valuelen = 0;
-				continue;
-			}
-			before = len;
-			if (f->kind == FIELD_TEXTAREA)
-				normalise_newlines(v, &len);
-			v = trim(v, &len);
-			/* Both removed only ASCII, one character per byte. */
-			ncp -= before - len;
-			if (len == 0)
-				continue;	/* an empty answer is no answer */
-			/* Checkboxes: the same option twice counts once. */
-			for (k = 0; k < kept; k++)
-				if (strcmp(fv->vals[k], v) == 0)
-					break;
-			if (k < kept)
-				continue;
-			if (fv->error[0] == '\0')
-				check_value(f, v, ncp, fv);
-			fv->vals[kept++] = v;
-		}
-		fv->nvals = kept;
-		if (fv->error[0] == '\0' && f->required && kept == 0)
-			snprintf(fv->error, sizeof(fv->error), "%s",
-			    required_message(f));
-		if (fv->error[0] != '\0')
-			(*nerrors)++;
+	*ncp = 0;
+	if (utf8_check(v, len, ncp) != UTF8_OK) {
+		snprintf(fv->error, sizeof(fv->error), "This answer has "
+		    "characters we cannot accept. Please type it again");
+		/* Never echo or keep bad bytes. */
+		sodium_memzero(v, len);
+		src->valuelen = 0;
+		return NULL;
 	}
+	before = len;
+	if (f->kind == FIELD_TEXTAREA)
+		normalise_newlines(v, &len);
+	v = trim(v, &len);
+	/* Both removed only ASCII, one code point per byte. */
+	assert(*ncp >= before - len);
+	*ncp -= before - len;
+	return len == 0 ? NULL : v;	/* an empty answer is no answer */
+}
+
+/*
+ * The field layer for one field: each value cleaned and checked (the first
+ * message stays), a checkbox ticked twice kept once, then whether an answer
+ * was required.  1 if the field has a message, else 0.
+ */
+static int
+check_field(const struct field *f, struct fieldval *fv)
+{
+	size_t	 j, k, kept = 0, ncp;
+	char	*v;
+
+	for (j = 0; j < fv->nvals; j++) {
+		if ((v = clean_value(f, fv, fv->src[j], &ncp)) == NULL)
+			continue;
+		/* Checkboxes: the same option twice counts once. */
+		for (k = 0; k < kept; k++)
+			if (strcmp(fv->vals[k], v) == 0)
+				break;
+		if (k < kept)
+			continue;
+		if (fv->error[0] == '\0')
+			field_check_value(f, v, ncp, fv);
+		fv->vals[kept++] = v;
+	}
+	fv->nvals = kept;
+	if (fv->error[0] == '\0' && f->required && kept == 0)
+		snprintf(fv->error, sizeof(fv->error), "%s",
+		    field_required_message(f));
+	return fv->error[0] != '\0';
+}
+
+enum form_reject
+form_validate(const struct form *form, struct kvlist *kv,
+    struct fieldval *vals, size_t *nerrors)
+{
+	size_t			 i;
+	enum form_reject	 r;
+
+	*nerrors = 0;
+	memset(vals, 0, form->nfields * sizeof(*vals));
+	if ((r = collect(form, kv, vals)) != FORM_ACCEPT)
+		return r;
+	for (i = 0; i < form->nfields; i++)
+		*nerrors += (size_t)check_field(&form->fields[i], &vals[i]);
 	return FORM_ACCEPT;
 }
 

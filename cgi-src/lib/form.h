@@ -1,8 +1,9 @@
 /*
  * form.h: forms as data.  Definitions (loaded from the database, never
- * written in C), the one generic validator, and the two shapes answers
- * leave in: plain choices as JSON for counting, sensitive answers as the
- * "name NUL value NUL" pairs that are sealed.  Pure: no I/O.
+ * written in C), the one generic validator and the checks of each field
+ * kind, and the two shapes answers leave in: plain choices as JSON for
+ * counting, sensitive answers as the "name NUL value NUL" pairs that are
+ * sealed.  Pure: no I/O, no database, no keys.
  */
 #ifndef VAWG_FORM_H
 #define VAWG_FORM_H
@@ -69,7 +70,7 @@ struct fieldval {
 	char		**vals;		/* owned array; strings borrowed */
 	struct kv	**src;		/* each value's pair (in vals' block) */
 	size_t		 nvals;
-	char		 error[160];	/* the field's own message, "" if fine */
+	char		 error[160];	/* the field's message, "" if fine */
 };
 
 enum form_reject {
@@ -80,9 +81,12 @@ enum form_reject {
 	FORM_NOMEM,
 };
 
-const char	*field_kind_name(enum field_kind);
-int		 field_kind_from_name(const char *, enum field_kind *);
-int		 field_is_choice(const struct field *);
+/* The reserved names a form's page adds to its fields. */
+#define FIELD_TOKEN	"_token"
+#define FIELD_HONEYPOT	"_homepage"
+
+/* ---- form.c: forms, and the validator of a request's answers ---- */
+
 const struct form *formset_find(const struct formset *, const char *name,
 		    size_t len);
 const struct form *formset_find_version(const struct formset *, int32_t id);
@@ -108,9 +112,20 @@ int		 form_plain_json(const struct form *, const struct fieldval *,
 int		 form_sensitive_pairs(const struct form *,
 		    const struct fieldval *, struct buf *out);
 
-#define FIELD_TOKEN	"_token"
-#define FIELD_HONEYPOT	"_homepage"
+/* ---- field.c: a field's kind, and one value checked against it ---- */
 
+const char	*field_kind_name(enum field_kind);	/* static text */
+int		 field_kind_from_name(const char *, enum field_kind *);
+int		 field_is_choice(const struct field *);	/* 1 / 0 */
+/*
+ * Checks one cleaned value v of field f (ncp code points long) against
+ * its options, length, lines and kind; a problem's message goes into
+ * fv->error.
+ */
+void		 field_check_value(const struct field *f, const char *v,
+		    size_t ncp, struct fieldval *fv);
+/* What to tell a person who left the required field f empty. */
+const char	*field_required_message(const struct field *f);
 
 /* ---- pairs.c: the sealed answers' "name NUL value NUL" list ---- */
 

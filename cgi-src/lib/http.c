@@ -1,8 +1,12 @@
 /*
  * http.c: the request context, the bounded body reader and the response.
- * Status and headers are written once, by http_send(), after the handler
- * has rendered its whole page into a buffer (docs/CONTRIBUTING.md §4): no partial
- * output before the status is known.
+ * Status and headers are written once, when the handler has decided them
+ * (docs/CONTRIBUTING.md §4): by http_send(), with the whole page rendered
+ * into a buffer (or a cached page's pieces), or by http_send_head() before
+ * a streamed body (an export) that follows through http_stream().  No
+ * partial output before the status is known.  It knows nothing of routes,
+ * forms or keys, and the only thing from a request it gives the log is
+ * nginx's request id (log.c keeps its hex digits only).
  */
 #include <errno.h>
 #include <limits.h>
@@ -110,7 +114,7 @@ http_read_body(struct req *r, size_t max)
 	return r->body.len == (size_t)r->clen ? BODY_OK : BODY_SHORT;
 }
 
-const char *
+static const char *
 http_status_text(int status)
 {
 	switch (status) {
@@ -137,6 +141,8 @@ put_uint(struct buf *h, size_t v)
 {
 	char	 d[24], *p = d + sizeof(d);
 
+	_Static_assert(sizeof(size_t) <= 8, "a size_t has at most 20 digits");
+
 	do {
 		*--p = (char)('0' + v % 10);
 		v /= 10;
@@ -152,7 +158,8 @@ put_header(struct buf *h, const char *name, const char *value)
 	return buf_puts(h, name) || buf_puts(h, value) || buf_puts(h, "\r\n");
 }
 
-size_t
+/* The body's length: body itself, or its pieces. */
+static size_t
 http_body_len(const struct resp *s)
 {
 	size_t	 i, n = 0;

@@ -1,6 +1,7 @@
 /*
  * json.c: JSON string literals for the plain answers column.  Input is
- * validated UTF-8 (form.c), so only quoting and control escapes are needed.
+ * validated UTF-8 (form.c), so only quoting and control escapes are needed;
+ * it checks no encoding itself and must be given nothing but text.
  */
 #include <stdio.h>
 
@@ -10,7 +11,7 @@ int
 json_string(struct buf *b, const char *s, size_t len)
 {
 	size_t	 i, run = 0;
-	char	 esc[8];
+	char	 esc[sizeof("\\u00ff")];
 
 	if (buf_append(b, "\"", 1) == -1)
 		return -1;

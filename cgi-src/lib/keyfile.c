@@ -26,6 +26,11 @@
 #define SK_PLAIN	(SEAL_SK_BYTES + SEAL_PK_BYTES)
 #define SK_FILE		(SK_HEADER + crypto_secretbox_MACBYTES + SK_PLAIN)
 
+/* Files written by any build must open in any other. */
+_Static_assert(crypto_pwhash_SALTBYTES == 16 &&
+    crypto_secretbox_NONCEBYTES == 24 && crypto_secretbox_MACBYTES == 16 &&
+    SK_FILE == 144, "the key file's layout, as the comment above draws it");
+
 static void
 put64(unsigned char *p, uint64_t v)
 {
@@ -90,7 +95,8 @@ seal_keygen(const char *pub_path, const char *sec_path, const char *pass,
 	hex[SEAL_PK_BYTES * 2] = '\n';
 	if (file_write_private(sec_path, file, sizeof(file), 0600, 0) == -1)
 		goto out;
-	if (file_write_private(pub_path, hex, SEAL_PK_BYTES * 2 + 1, 0644, 0) == -1) {
+	if (file_write_private(pub_path, hex, SEAL_PK_BYTES * 2 + 1, 0644,
+	    0) == -1) {
 		unlink(sec_path);
 		goto out;
 	}
@@ -115,7 +121,8 @@ seal_secret_load(const char *sec_path, const char *pass, size_t passlen,
 	int		 rc = -1;
 
 	memset(out, 0, sizeof(*out));
-	if (file_read_small(sec_path, file, sizeof(file)) != (ssize_t)sizeof(file) ||
+	if (file_read_small(sec_path, file, sizeof(file)) !=
+	    (ssize_t)sizeof(file) ||
 	    memcmp(file, SK_MAGIC, SK_MAGIC_LEN) != 0) {
 		LOG_ERR("%s: not a secret key file", sec_path);
 		return -1;
@@ -145,7 +152,8 @@ seal_secret_load(const char *sec_path, const char *pass, size_t passlen,
 	memcpy(out->sk, plain, SEAL_SK_BYTES);
 	/* The stored public key must be the one the secret key makes. */
 	if (crypto_scalarmult_base(derived_pk, out->sk) != 0 ||
-	    sodium_memcmp(derived_pk, plain + SEAL_SK_BYTES, SEAL_PK_BYTES) != 0) {
+	    sodium_memcmp(derived_pk, plain + SEAL_SK_BYTES,
+	    SEAL_PK_BYTES) != 0) {
 		LOG_ERR("%s: key pair does not match", sec_path);
 		goto out;
 	}

@@ -1,9 +1,11 @@
 /*
- * keyring.c: every secret key the service has ever sealed to, unlocked
- * with one passphrase (docs/THREAT-MODEL.md threat 17).  The current key pair is
- * keys/service.{pub,sec}; a rotation moves it to keys/keyring/<key id>.*
- * and makes a new one, so rows sealed under any generation still open.
- * An envelope names its key, so opening looks the key up by id.
+ * keyring.c: every secret key the service has ever sealed to, unlocked with
+ * one passphrase (docs/THREAT-MODEL.md threat 17).  The current key pair is
+ * keys/service.{pub,sec}; a rotation moves it to keys/keyring/<key id>.* and
+ * makes a new one, so rows sealed under any generation still open.  An
+ * envelope names its key, so opening looks the key up by id.  The admin
+ * pool and vawgctl link it; the public pool must not (`make test` checks
+ * its binary with nm).
  */
 #include <sys/stat.h>
 
@@ -14,8 +16,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-
-#include <sodium.h>
 
 #include "secret.h"
 
@@ -91,9 +91,8 @@ keyring_open(const struct keyring *kr, const unsigned char *env,
 	const struct seal_secret *sec;
 	char			 id[SEAL_KEY_ID_HEX];
 
-	if (envlen < 1 + SEAL_KEY_ID_BYTES || env[0] != ENVELOPE_VERSION)
+	if (seal_envelope_key_id(env, envlen, id) == -1)
 		return OPEN_MALFORMED;
-	sodium_bin2hex(id, sizeof(id), env + 1, SEAL_KEY_ID_BYTES);
 	if ((sec = keyring_find(kr, id)) == NULL)
 		return OPEN_UNKNOWN_KEY;
 	return seal_open(sec, env, envlen, idem, form, out);
@@ -117,6 +116,9 @@ keyring_rotate(const char *dir, const char *pass, size_t passlen,
 {
 	char	 pub[PATH_MAX], sec[PATH_MAX], ring[PATH_MAX];
 	char	 oldpub[PATH_MAX + 32], oldsec[PATH_MAX + 32];
+
+	_Static_assert(sizeof("/.pub") + SEAL_KEY_ID_HEX - 1 <= 32,
+	    "ring, then /<key id>.pub or .sec, fits");
 
 	snprintf(pub, sizeof(pub), "%s/service.pub", dir);
 	snprintf(sec, sizeof(sec), "%s/service.sec", dir);

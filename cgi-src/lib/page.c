@@ -1,6 +1,8 @@
 /*
  * page.c: rendering helpers every page of both pools shares: a page inside
- * the one layout, paragraphs from definition text, and message pages.
+ * the one layout, paragraphs from definition text, and message pages.  It
+ * knows no route, form or key; a page that fails to render becomes a plain
+ * 500, never half a page.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -72,7 +74,8 @@ page_message(struct resp *s, int status, const char *heading,
 		(void)view_set(page, "HEADING", heading);
 		if ((item = view_section(page, "PARA")) != NULL)
 			(void)view_set(item, "TEXT", para1);
-		if (para2 != NULL && (item = view_section(page, "PARA")) != NULL)
+		if (para2 != NULL &&
+		    (item = view_section(page, "PARA")) != NULL)
 			(void)view_set(item, "TEXT", para2);
 		if ((back = view_section(page, "BACK")) != NULL) {
 			(void)view_set(back, "URL", "/");

@@ -1,9 +1,10 @@
 /*
  * pairs.c: the sensitive answers as they are sealed, "name NUL value NUL"
  * repeated (a name may repeat: one pair per checkbox ticked).  The one
- * writer (form.c seals through it) and the one reader (export.c,
- * vawgctl's decrypt and decrypt-export walk through it), so the format is
- * spelled once.  Pure.
+ * writer (form.c seals through it) and the walker every reader of opened
+ * answers is meant to use (export.c does), so the format is spelled once.
+ * Pure: it allocates nothing of its own and never reads past the length
+ * it is given, however the bytes end.
  */
 #include <string.h>
 

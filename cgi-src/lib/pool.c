@@ -53,7 +53,8 @@ pool_harden(void)
 	struct rlimit	 none = { 0, 0 };
 	struct sigaction sa;
 
-	/* No core file may hold an answer in flight (docs/THREAT-MODEL.md 1). */
+	/* No core file may hold an answer in flight
+	 * (docs/THREAT-MODEL.md 1). */
 	if (setrlimit(RLIMIT_CORE, &none) == -1 ||
 	    prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) == -1) {
 		LOG_ERR("cannot disable core dumps: %s", strerror(errno));

@@ -6,7 +6,8 @@
  *
  * An envelope is
  *
- *   version(1) | key id(8) | crypto_box_seal(pad(idem | formlen | form | answers))
+ *   version(1) | key id(8)
+ *   | crypto_box_seal(pad(idem | formlen | form | answers))
  *
  * The idempotency key and the form name inside the box tie it to its row:
  * a ciphertext copied to another row fails to open there.  Padding to 256
@@ -25,6 +26,11 @@ _Static_assert(SEAL_PK_BYTES == crypto_box_PUBLICKEYBYTES &&
     SEAL_SK_BYTES == crypto_box_SECRETKEYBYTES, "X25519 key sizes");
 _Static_assert(SEAL_KEY_ID_HEX == 2 * SEAL_KEY_ID_BYTES + 1,
     "the key id's hex and its NUL");
+_Static_assert(SEAL_FP_HEX == 2 * crypto_generichash_BYTES + 1 &&
+    SEAL_KEY_ID_BYTES <= crypto_generichash_BYTES,
+    "the fingerprint is a default BLAKE2b hash; the key id its start");
+_Static_assert(ENVELOPE_HEADER == 1 + SEAL_KEY_ID_BYTES,
+    "an envelope's clear header: version, then key id");
 
 int
 seal_init(void)
@@ -39,7 +45,7 @@ seal_init(void)
 int
 seal_pub_from_bytes(const unsigned char *pk, struct seal_pub *p)
 {
-	unsigned char	 fp[32];
+	unsigned char	 fp[crypto_generichash_BYTES];
 
 	memcpy(p->pk, pk, SEAL_PK_BYTES);
 	if (crypto_generichash(fp, sizeof(fp), pk, SEAL_PK_BYTES, NULL, 0) != 0)

@@ -74,5 +74,4 @@ void	 keyring_free(struct keyring *);	/* wipes; NULL-safe */
 int	 keyring_rotate(const char *dir, const char *pass, size_t passlen,
 	    struct seal_pub *old, struct seal_pub *fresh);
 
-
 #endif /* VAWG_SECRET_H */

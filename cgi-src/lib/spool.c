@@ -1,7 +1,7 @@
 /*
  * spool.c: the durable spool that keeps a confirmed submission while the
- * database is away, and its replay (docs/ARCHITECTURE.md "Nothing lost", docs/THREAT-MODEL.md
- * threat 12).
+ * database is away, and its replay (docs/ARCHITECTURE.md "Nothing lost",
+ * docs/THREAT-MODEL.md threat 12).
  *
  * A worker whose store_submit() says STORE_DOWN writes the record
  * (spoolrec.c) to DIR/<idem hex>.rec: a private temporary file, written,
@@ -36,6 +36,9 @@
 #define FAILED_DIR	"failed"
 #define STALE_TMP	60	/* seconds before a temporary file is litter */
 #define TMP_NAME	(SPOOLREC_NAME + 32)
+
+_Static_assert(TMP_NAME >= SPOOLREC_NAME - 1 + sizeof("..-2147483648.tmp"),
+    "\".<record name>.<pid>.tmp\" fits whole");
 
 static int
 write_all(int fd, const char *p, size_t len)

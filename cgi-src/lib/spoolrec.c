@@ -34,8 +34,12 @@
 #define SUM_BYTES	16
 #define SUM_HEX		(SUM_BYTES * 2)
 #define END_LEN		(4 + SUM_HEX + 1)	/* "end " hex LF */
-#define ENV_HEADER	(1 + SEAL_KEY_ID_BYTES)
-#define ENV_MIN		(ENV_HEADER + crypto_box_SEALBYTES + SEAL_PAD_BLOCK)
+
+_Static_assert(SPOOLREC_NAME == TOKEN_NONCE_BYTES * 2 + sizeof(".rec"),
+    "a record's name: the idempotency key in hex, \".rec\" and NUL");
+/* take_field() reads at most ten digits of a length. */
+_Static_assert(SPOOLREC_MAX <= 9999999999ULL && SIZE_MAX >= 9999999999ULL,
+    "ten digits spell any length we accept, and a size_t holds them");
 
 static int
 is_lower_hex(const char *s, size_t len)
@@ -63,7 +67,7 @@ spoolrec_name(const unsigned char *idem, char out[SPOOLREC_NAME])
 {
 	sodium_bin2hex(out, TOKEN_NONCE_BYTES * 2 + 1, idem,
 	    TOKEN_NONCE_BYTES);
-	memcpy(out + TOKEN_NONCE_BYTES * 2, ".rec", 5);
+	memcpy(out + TOKEN_NONCE_BYTES * 2, ".rec", sizeof(".rec"));
 }
 
 int
@@ -77,7 +81,8 @@ spoolrec_is_name(const char *name)
 int
 spoolrec_encode(const struct spoolrec *rec, struct buf *out)
 {
-	char		 num[16], hex[TOKEN_NONCE_BYTES * 2 + 1];
+	char		 num[sizeof("-2147483648")];
+	char		 hex[TOKEN_NONCE_BYTES * 2 + 1];
 	char		 sumhex[SUM_HEX + 1];
 	unsigned char	 sum[SUM_BYTES];
 	size_t		 start = out->len;
@@ -97,7 +102,8 @@ spoolrec_encode(const struct spoolrec *rec, struct buf *out)
 	    put_field(out, "sealed", rec->sealed.data, rec->sealed.len) == -1)
 		goto fail;
 	crypto_generichash(sum, sizeof(sum),
-	    (const unsigned char *)out->data + start, out->len - start, NULL, 0);
+	    (const unsigned char *)out->data + start, out->len - start,
+	    NULL, 0);
 	sodium_bin2hex(sumhex, sizeof(sumhex), sum, sizeof(sum));
 	if (buf_printf(out, "end %s\n", sumhex) == -1)
 		goto fail;
@@ -138,89 +144,146 @@ take_field(const char **p, const char *end, const char *name,
 	return 0;
 }
 
-enum spoolrec_result
-spoolrec_parse(const char *in, size_t len, struct spoolrec *out)
+/*
+ * The frame: the magic first, "end <sum> LF" last, and the sum right, so
+ * nothing after this reads a damaged record.  *end is where the fields
+ * stop.  0 / -1.
+ */
+static int
+check_frame(const char *in, size_t len, const char **end)
 {
-	const char	*p = in, *end, *v;
-	char		 sumhex[SUM_HEX + 1], ref[REFERENCE_TEXT];
-	unsigned char	 sum[SUM_BYTES], id[SEAL_KEY_ID_BYTES];
-	size_t		 vlen, binlen, i;
-	long		 version;
-	enum spoolrec_result rc = SPOOLREC_MALFORMED;
+	char		 sumhex[SUM_HEX + 1];
+	unsigned char	 sum[SUM_BYTES];
 
-	memset(out, 0, sizeof(*out));
 	if (len < sizeof(MAGIC) - 1 + END_LEN || len > SPOOLREC_MAX ||
 	    memcmp(in, MAGIC, sizeof(MAGIC) - 1) != 0)
-		goto fail;
-	/* The checksum first: nothing below reads a damaged record. */
-	end = in + len - END_LEN;
-	if (memcmp(end, "end ", 4) != 0 || in[len - 1] != '\n' ||
-	    !is_lower_hex(end + 4, SUM_HEX))
-		goto fail;
+		return -1;
+	*end = in + len - END_LEN;
+	if (memcmp(*end, "end ", 4) != 0 || in[len - 1] != '\n' ||
+	    !is_lower_hex(*end + 4, SUM_HEX))
+		return -1;
 	crypto_generichash(sum, sizeof(sum), (const unsigned char *)in,
-	    (size_t)(end - in), NULL, 0);
+	    (size_t)(*end - in), NULL, 0);
 	sodium_bin2hex(sumhex, sizeof(sumhex), sum, sizeof(sum));
-	if (sodium_memcmp(sumhex, end + 4, SUM_HEX) != 0)
-		goto fail;
-	p += sizeof(MAGIC) - 1;
+	return sodium_memcmp(sumhex, *end + 4, SUM_HEX) == 0 ? 0 : -1;
+}
 
-	if (take_field(&p, end, "version", &v, &vlen) == -1 ||
+/* "version": a form version id, decimal, positive, one spelling. */
+static int
+take_version(const char **p, const char *end, int32_t *out)
+{
+	const char	*v;
+	size_t		 vlen, i;
+	int64_t		 version = 0;
+
+	/* Ten digits hold INT32_MAX; more are refused before they count. */
+	if (take_field(p, end, "version", &v, &vlen) == -1 ||
 	    vlen == 0 || vlen > 10 || v[0] == '0')
-		goto fail;
-	for (version = 0, i = 0; i < vlen; i++) {
+		return -1;
+	for (i = 0; i < vlen; i++) {
 		if (v[i] < '0' || v[i] > '9')
-			goto fail;
+			return -1;
 		version = version * 10 + (v[i] - '0');
 	}
 	if (version > INT32_MAX)
-		goto fail;
-	out->version_id = (int32_t)version;
+		return -1;
+	*out = (int32_t)version;
+	return 0;
+}
 
-	if (take_field(&p, end, "idem", &v, &vlen) == -1 ||
+/*
+ * "idem", then "reference".  The reference is derived from the idempotency
+ * key; one that is not could never be the one the user was shown.
+ */
+static int
+take_idem(const char **p, const char *end, struct spoolrec *out)
+{
+	const char	*v;
+	char		 ref[REFERENCE_TEXT];
+	size_t		 vlen, binlen;
+
+	if (take_field(p, end, "idem", &v, &vlen) == -1 ||
 	    vlen != TOKEN_NONCE_BYTES * 2 || !is_lower_hex(v, vlen) ||
 	    sodium_hex2bin(out->idem, sizeof(out->idem), v, vlen, NULL,
 	    &binlen, NULL) != 0 || binlen != TOKEN_NONCE_BYTES)
-		goto fail;
-
-	/* The reference is derived from the idempotency key; one that is
-	 * not could never be the one the user was shown. */
+		return -1;
 	token_reference(out->idem, ref);
-	if (take_field(&p, end, "reference", &v, &vlen) == -1 ||
+	if (take_field(p, end, "reference", &v, &vlen) == -1 ||
 	    vlen != REFERENCE_TEXT - 1 || memcmp(v, ref, vlen) != 0)
-		goto fail;
+		return -1;
 	memcpy(out->reference, ref, sizeof(ref));
+	return 0;
+}
 
-	if (take_field(&p, end, "key_id", &v, &vlen) == -1 ||
+/* "key_id": 16 lowercase hex digits. */
+static int
+take_key_id(const char **p, const char *end, char out[SEAL_KEY_ID_HEX])
+{
+	const char	*v;
+	size_t		 vlen;
+
+	if (take_field(p, end, "key_id", &v, &vlen) == -1 ||
 	    vlen != SEAL_KEY_ID_HEX - 1 || !is_lower_hex(v, vlen))
-		goto fail;
-	memcpy(out->key_id, v, vlen);
-	out->key_id[vlen] = '\0';
+		return -1;
+	memcpy(out, v, vlen);
+	out[vlen] = '\0';
+	return 0;
+}
 
-	/* Plain JSON is a libpq text parameter: no NUL, valid UTF-8, and
-	 * always an object (form_plain_json). */
-	if (take_field(&p, end, "plain", &v, &vlen) == -1 || vlen < 2 ||
+/* "plain": a libpq text parameter (no NUL, valid UTF-8), and always an
+ * object (form_plain_json). */
+static enum spoolrec_result
+take_plain(const char **p, const char *end, struct buf *out)
+{
+	const char	*v;
+	size_t		 vlen;
+
+	if (take_field(p, end, "plain", &v, &vlen) == -1 || vlen < 2 ||
 	    v[0] != '{' || v[vlen - 1] != '}' ||
 	    utf8_check(v, vlen, NULL) != UTF8_OK)
-		goto fail;
-	if (buf_append(&out->plain, v, vlen) == -1) {
-		rc = SPOOLREC_NOMEM;
-		goto fail;
-	}
+		return SPOOLREC_MALFORMED;
+	return buf_append(out, v, vlen) == -1 ? SPOOLREC_NOMEM : SPOOLREC_OK;
+}
 
-	/* The envelope must name the same key as the row will. */
-	if (take_field(&p, end, "sealed", &v, &vlen) == -1 ||
-	    vlen < ENV_MIN || (unsigned char)v[0] != ENVELOPE_VERSION ||
-	    sodium_hex2bin(id, sizeof(id), out->key_id, SEAL_KEY_ID_HEX - 1,
-	    NULL, &binlen, NULL) != 0 || binlen != sizeof(id) ||
-	    memcmp(id, v + 1, sizeof(id)) != 0)
+/* "sealed": an envelope that can open and names the same key as the row
+ * will (key_id, lowercase hex as seal_envelope_key_id() writes it). */
+static enum spoolrec_result
+take_sealed(const char **p, const char *end, const char *key_id,
+    struct buf *out)
+{
+	const char	*v;
+	char		 id[SEAL_KEY_ID_HEX];
+	size_t		 vlen;
+
+	if (take_field(p, end, "sealed", &v, &vlen) == -1 ||
+	    vlen < ENVELOPE_MIN ||
+	    seal_envelope_key_id((const unsigned char *)v, vlen, id) == -1 ||
+	    strcmp(id, key_id) != 0)
+		return SPOOLREC_MALFORMED;
+	return buf_append(out, v, vlen) == -1 ? SPOOLREC_NOMEM : SPOOLREC_OK;
+}
+
+enum spoolrec_result
+spoolrec_parse(const char *in, size_t len, struct spoolrec *out)
+{
+	const char		*p, *end;
+	enum spoolrec_result	 rc = SPOOLREC_MALFORMED;
+
+	memset(out, 0, sizeof(*out));
+	if (check_frame(in, len, &end) == -1)
 		goto fail;
-	if (buf_append(&out->sealed, v, vlen) == -1) {
-		rc = SPOOLREC_NOMEM;
+	p = in + sizeof(MAGIC) - 1;
+	if (take_version(&p, end, &out->version_id) == -1 ||
+	    take_idem(&p, end, out) == -1 ||
+	    take_key_id(&p, end, out->key_id) == -1)
 		goto fail;
-	}
-	if (p != end)
+	if ((rc = take_plain(&p, end, &out->plain)) != SPOOLREC_OK ||
+	    (rc = take_sealed(&p, end, out->key_id, &out->sealed)) !=
+	    SPOOLREC_OK)
 		goto fail;
-	return SPOOLREC_OK;
+	if (p == end)
+		return SPOOLREC_OK;
+	rc = SPOOLREC_MALFORMED;
 fail:
 	spoolrec_free(out);
 	return rc;

@@ -8,7 +8,8 @@
  * expiry (both from the signed issue time), and the idempotency key (the
  * nonce): posting the same token twice must not store twice.  The short
  * reference a user sees is derived from the nonce, so every retry of the
- * same post shows the same reference.
+ * same post shows the same reference.  The key is the caller's, borrowed;
+ * nothing here keeps a token or logs one.
  */
 #include <string.h>
 
@@ -17,8 +18,18 @@
 #include "crypto.h"
 
 #define TOKEN_VERSION	1
-#define TOKEN_BODY	(1 + 4 + 8 + TOKEN_NONCE_BYTES)
+#define TOKEN_NONCE_AT	(1 + 4 + 8)	/* after version, form id, issued */
+#define TOKEN_BODY	(TOKEN_NONCE_AT + TOKEN_NONCE_BYTES)
 #define TOKEN_BYTES	(TOKEN_BODY + crypto_auth_BYTES)
+#define TOKEN_TEXT	sodium_base64_ENCODED_LEN(TOKEN_BYTES, \
+			    sodium_base64_VARIANT_URLSAFE_NO_PADDING)
+
+_Static_assert(TOKEN_KEY_BYTES == crypto_auth_KEYBYTES,
+    "a token key is a crypto_auth key");
+_Static_assert(TOKEN_TEXT <= TOKEN_TEXT_MAX,
+    "a minted token and its NUL fit in TOKEN_TEXT_MAX");
+_Static_assert(REFERENCE_TEXT == 8 + 1 + 1,
+    "a reference: eight symbols, the dash and NUL");
 
 /* No 0/O, 1/I/L or U: nothing a person could misread or misspeak. */
 static const char ref_alphabet[] = "23456789ABCDEFGHJKMNPQRSTVWXYZ";
@@ -31,15 +42,14 @@ token_mint(const unsigned char *key, uint32_t form_id, int64_t now,
 	uint64_t	 t = (uint64_t)now;
 	int		 i;
 
-	if (outsz < sodium_base64_ENCODED_LEN(TOKEN_BYTES,
-	    sodium_base64_VARIANT_URLSAFE_NO_PADDING))
+	if (outsz < TOKEN_TEXT)
 		return -1;
 	raw[0] = TOKEN_VERSION;
 	for (i = 0; i < 4; i++)
 		raw[1 + i] = (unsigned char)(form_id >> (24 - 8 * i));
 	for (i = 0; i < 8; i++)
 		raw[5 + i] = (unsigned char)(t >> (56 - 8 * i));
-	randombytes_buf(raw + 13, TOKEN_NONCE_BYTES);
+	randombytes_buf(raw + TOKEN_NONCE_AT, TOKEN_NONCE_BYTES);
 	crypto_auth(raw + TOKEN_BODY, raw, TOKEN_BODY, key);
 	sodium_bin2base64(out, outsz, raw, sizeof(raw),
 	    sodium_base64_VARIANT_URLSAFE_NO_PADDING);
@@ -73,7 +83,7 @@ token_verify(const unsigned char *key, const char *text, size_t len,
 		return TOKEN_WRONG_FORM;
 	out->form_id = f;
 	out->issued = (int64_t)t;
-	memcpy(out->nonce, raw + 13, TOKEN_NONCE_BYTES);
+	memcpy(out->nonce, raw + TOKEN_NONCE_AT, TOKEN_NONCE_BYTES);
 	/* A token from the future counts as too quick, not as valid. */
 	if (now - out->issued < min_fill)
 		return TOKEN_TOO_QUICK;
@@ -85,14 +95,14 @@ token_verify(const unsigned char *key, const char *text, size_t len,
 void
 token_reference(const unsigned char *nonce, char out[REFERENCE_TEXT])
 {
-	unsigned char	 h[8];
+	unsigned char	 h[sizeof(uint64_t)];
 	uint64_t	 v = 0;
 	int		 i, o = 0;
 
 	/* 8 symbols of 30 is about 39 bits; the hash's 64 bits make the
 	 * modulo bias negligible. */
 	crypto_generichash(h, sizeof(h), nonce, TOKEN_NONCE_BYTES, NULL, 0);
-	for (i = 0; i < 8; i++)
+	for (i = 0; i < (int)sizeof(h); i++)
 		v = v << 8 | h[i];
 	for (i = 0; i < 8; i++) {
 		if (i == 4)

@@ -20,17 +20,17 @@ seal_open(const struct seal_secret *sec, const unsigned char *env,
 	size_t		 plen, unpadded, formlen = strlen(form), binlen;
 	enum open_result rc = OPEN_FAILED;
 
-	if (envlen < ENVELOPE_MIN ||
-	    env[0] != ENVELOPE_VERSION)
+	if (envlen < ENVELOPE_MIN || env[0] != ENVELOPE_VERSION)
 		return OPEN_MALFORMED;
-	if (sodium_hex2bin(id, sizeof(id), sec->pub.key_id, SEAL_KEY_ID_BYTES * 2,
-	    NULL, &binlen, NULL) != 0 || memcmp(id, env + 1, sizeof(id)) != 0)
+	if (sodium_hex2bin(id, sizeof(id), sec->pub.key_id,
+	    SEAL_KEY_ID_BYTES * 2, NULL, &binlen, NULL) != 0 ||
+	    memcmp(id, env + 1, sizeof(id)) != 0)
 		return OPEN_UNKNOWN_KEY;
 	plen = envlen - ENVELOPE_HEADER - crypto_box_SEALBYTES;
 	if ((plain = malloc(plen)) == NULL)
 		return OPEN_NOMEM;
-	if (crypto_box_seal_open(plain, env + ENVELOPE_HEADER, envlen - ENVELOPE_HEADER,
-	    sec->pub.pk, sec->sk) != 0)
+	if (crypto_box_seal_open(plain, env + ENVELOPE_HEADER,
+	    envlen - ENVELOPE_HEADER, sec->pub.pk, sec->sk) != 0)
 		goto out;
 	if (sodium_unpad(&unpadded, plain, plen, SEAL_PAD_BLOCK) != 0 ||
 	    unpadded < TOKEN_NONCE_BYTES + 1)
@@ -67,5 +67,5 @@ seal_open_strerror(enum open_result r)
 	case OPEN_NOMEM:
 		return "out of memory";
 	}
-	abort();
+	abort();	/* not an enum open_result: a bug */
 }

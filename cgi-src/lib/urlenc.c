@@ -102,6 +102,7 @@ urlenc_parse(const char *in, size_t len, size_t max_fields, struct kvlist *out)
 		pos += (size_t)d + 1;
 		out->n++;
 	}
+	assert(out->n == n && pos <= out->arenasz);
 	return URLENC_OK;
 malformed:
 	urlenc_free(out);

@@ -1,8 +1,8 @@
 /*
- * utf8.c: strict UTF-8 for text fields (docs/THREAT-MODEL.md threat 11).  Accepts
- * only shortest-form sequences of scalar values up to U+10FFFF; refuses NUL,
- * C0 controls other than TAB, LF and CR, DEL and the C1 controls, which no
- * keyboard types and which can confuse terminals and spreadsheets.
+ * utf8.c: strict UTF-8 for text fields (docs/THREAT-MODEL.md threat 11).
+ * Accepts only shortest-form sequences of scalar values up to U+10FFFF;
+ * refuses NUL, C0 controls other than TAB, LF and CR, DEL and the C1 controls,
+ * which no keyboard types and which can confuse terminals and spreadsheets.
  */
 #include <string.h>
 

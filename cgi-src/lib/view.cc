@@ -41,7 +41,8 @@ view_load(const char *dir, const char *const *names, size_t n)
 		cache->SetTemplateRootDirectory(dir);
 		for (size_t i = 0; i < n; i++) {
 			// Without the pragma ctemplate escapes nothing
-			// (docs/CONTRIBUTING.md §9): refuse to start rather than serve it.
+			// (docs/CONTRIBUTING.md §9): refuse to start rather
+			// than serve it.
 			std::ifstream f(std::string(dir) + "/" + names[i]);
 			std::string first;
 			if (!std::getline(f, first) ||

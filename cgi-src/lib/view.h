@@ -1,7 +1,7 @@
 /*
- * view.h: the C face of the template engine (Google ctemplate).  Plain C,
- * one opaque type; view.cc is the only C++ in the project and the only file
- * that includes ctemplate (docs/CONTRIBUTING.md §10).  Every call catches every C++
+ * view.h: the C face of the template engine (Google ctemplate).  Plain C, one
+ * opaque type; view.cc is the only C++ in the project and the only file that
+ * includes ctemplate (docs/CONTRIBUTING.md §10).  Every call catches every C++
  * exception and reports -1 / NULL instead.
  *
  * Dictionaries form a tree.  Only a root (view_dict_new) is freed, with
@@ -27,7 +27,7 @@ struct view_dict;
 int	 view_load(const char *dir, const char *const *names, size_t n);
 
 struct view_dict *view_dict_new(void);			/* NULL if no memory */
-void	 view_dict_free(struct view_dict *);		/* roots only; NULL-safe */
+void	 view_dict_free(struct view_dict *);	/* roots only; NULL-safe */
 int	 view_set(struct view_dict *, const char *key, const char *value);
 int	 view_setn(struct view_dict *, const char *key, const char *value,
 	    size_t len);

@@ -9,6 +9,7 @@
 
 #include "base.h"
 
+/* ---- http.c: the request, its bounded body, and the response ---- */
 
 struct FCGX_Request;
 
@@ -24,7 +25,7 @@ struct req {
 	enum http_method	 method;
 	const char		*path;		/* borrowed from the params */
 	const char		*ctype;		/* "" if absent */
-	long long		 clen;		/* -1 if absent, -2 if invalid */
+	long long		 clen;		/* -1 absent, -2 invalid */
 	const char		*query;		/* "" if absent */
 	const char		*cookie;	/* admin routes only; "" */
 	const char		*remote_addr;	/* admin routes only; "" */
@@ -62,18 +63,6 @@ enum body_result {
 	BODY_NOMEM,		/* 500 */
 };
 
-/* Fills r from the FastCGI parameters of f.  Allocates nothing. */
-void	 http_req_init(struct req *r, struct FCGX_Request *f);
-void	 http_req_free(struct req *r);
-/*
- * Checks type and length before reading a byte, then reads exactly
- * CONTENT_LENGTH bytes into r->body (docs/THREAT-MODEL.md threat 10).
- */
-enum body_result http_read_body(struct req *r, size_t max);
-/* Writes status, the security headers and the body (none for HEAD). */
-void	 http_send(struct req *r, struct resp *s);
-/* Writes only status and headers (no Content-Length), for a streamed
- * body that follows with http_stream(). */
 /* The same strict policy on every page; no inline anything.
  * Sent by http.c on every answer, and by bench/bare.c, byte for byte. */
 #define HTTP_SECURITY_HEADERS \
@@ -86,10 +75,22 @@ void	 http_send(struct req *r, struct resp *s);
 	"Permissions-Policy: camera=(), microphone=(), geolocation=()\r\n" \
 	"Cache-Control: no-store\r\n"
 
+/* Fills r from the FastCGI parameters of f.  Allocates nothing. */
+void	 http_req_init(struct req *r, struct FCGX_Request *f);
+void	 http_req_free(struct req *r);
+/*
+ * Checks type and length before reading a byte, then reads exactly
+ * CONTENT_LENGTH bytes into r->body (docs/THREAT-MODEL.md threat 10).
+ */
+enum body_result http_read_body(struct req *r, size_t max);
+/* Writes status, the security headers and the body (none for HEAD). */
+void	 http_send(struct req *r, struct resp *s);
+/* Writes only status and headers (no Content-Length), for a streamed
+ * body that follows with http_stream(). */
 void	 http_send_head(struct req *r, struct resp *s);
-size_t	 http_body_len(const struct resp *);	/* body, or its pieces */
-int	 http_stream(const char *p, size_t n, void *req);	/* 0 / -1 */
-const char *http_status_text(int status);
+/* Sends p[0..n) of a streamed body; req is the struct req.  0, or -1 when
+ * the client went away.  Nothing is sent for HEAD. */
+int	 http_stream(const char *p, size_t n, void *req);
 void	 http_resp_free(struct resp *s);
 
 /* ---- pool.c: the prefork FastCGI pool both programs run ---- */

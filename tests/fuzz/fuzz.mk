@@ -1,6 +1,6 @@
-# tests/fuzz/fuzz.mk: libFuzzer harnesses for every parser (docs/THREAT-MODEL.md
-# threat 16).  Included from the top Makefile; also usable
-# alone from the repository root:  make -f tests/fuzz/fuzz.mk fuzz-smoke
+# tests/fuzz/fuzz.mk: libFuzzer harnesses for every parser
+# (docs/THREAT-MODEL.md threat 16).  Included from the top Makefile; also
+# usable alone from the repository root:  make -f tests/fuzz/fuzz.mk fuzz-smoke
 #
 #   make fuzz        each harness for FUZZ_SECONDS (60) on a working copy
 #                    of its seed corpus; prints fuzz_<name>_execs and
@@ -10,9 +10,9 @@
 #   make fuzz-build  only build the harnesses
 #   make fuzz-clean  remove build-fuzz/
 #
-# Harnesses run one after the other (the machine has two cores).  New
-# inputs and crash files go under build-fuzz/run-{smoke,long}/<name>/,
-# never into the committed tests/fuzz/corpus/.  Every variable here starts with FUZZ_ so
+# Harnesses run one after the other (the machine has two cores).  New inputs
+# and crash files go under build-fuzz/run-{smoke,long}/<name>/, never into the
+# committed tests/fuzz/corpus/.  Every variable here starts with FUZZ_ so
 # nothing clashes with the Makefile that includes this file.
 
 # Where this file lives, and so where the repository root is.

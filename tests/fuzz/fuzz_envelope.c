@@ -1,7 +1,7 @@
 /*
  * fuzz_envelope.c: libFuzzer harness for seal_open(), which the
- * administrator's tools run on every stored envelope (seal.c; docs/THREAT-MODEL.md
- * threats 3 and 16).
+ * administrator's tools run on every stored envelope (seal.c;
+ * docs/THREAT-MODEL.md threats 3 and 16).
  *
  * The key pair is made once, in LLVMFuzzerInitialize, from a fixed seed
  * (crypto_box_seed_keypair), so a crash input replays with the same key.
@@ -31,8 +31,6 @@
 
 #include "secret.h"
 #include "fuzz_common.h"
-
-#define ENV_HEADER	(1 + SEAL_KEY_ID_BYTES)
 
 static struct seal_secret	 sec;
 static unsigned char		 key_id[SEAL_KEY_ID_BYTES];
@@ -83,16 +81,17 @@ static void
 inner(const unsigned char *r, size_t n, struct buf *out)
 {
 	unsigned char		*env;
-	size_t			 envlen = ENV_HEADER + crypto_box_SEALBYTES + n;
+	size_t			 envlen;
 	size_t			 flen = strlen(form), unpadded;
 	enum open_result	 res;
 	int			 ours;
 
+	envlen = ENVELOPE_HEADER + crypto_box_SEALBYTES + n;
 	if ((env = malloc(envlen)) == NULL)
 		abort();
 	env[0] = ENVELOPE_VERSION;
 	memcpy(env + 1, key_id, sizeof(key_id));
-	if (crypto_box_seal(env + ENV_HEADER, r, n, sec.pub.pk) != 0)
+	if (crypto_box_seal(env + ENVELOPE_HEADER, r, n, sec.pub.pk) != 0)
 		abort();
 	res = open_env(env, envlen, idem, form, out);
 	if (n < SEAL_PAD_BLOCK)
@@ -125,7 +124,7 @@ round_trip(const unsigned char *r, size_t n, struct buf *out)
 
 	if (seal_envelope(&sec.pub, idem, form, r, n, &env) != 0)
 		abort();
-	FUZZ_CHECK(env.len == ENV_HEADER + crypto_box_SEALBYTES +
+	FUZZ_CHECK(env.len == ENVELOPE_HEADER + crypto_box_SEALBYTES +
 	    ((TOKEN_NONCE_BYTES + 1 + strlen(form) + n) / SEAL_PAD_BLOCK + 1) *
 	    SEAL_PAD_BLOCK, "envelope of %zu bytes for %zu", env.len, n);
 	res = open_env((unsigned char *)env.data, env.len, idem, form, out);
@@ -169,13 +168,13 @@ LLVMFuzzerTestOneInput(const unsigned char *data, size_t size)
 		free(env);
 		break;
 	case 1:
-		if ((env = malloc(ENV_HEADER + n)) == NULL)
+		if ((env = malloc(ENVELOPE_HEADER + n)) == NULL)
 			abort();
 		env[0] = ENVELOPE_VERSION;
 		memcpy(env + 1, key_id, sizeof(key_id));
-		memcpy(env + ENV_HEADER, data + 1, n);
-		FUZZ_CHECK(open_env(env, ENV_HEADER + n, idem, form, &out) !=
-		    OPEN_OK, "a forged ciphertext opened");
+		memcpy(env + ENVELOPE_HEADER, data + 1, n);
+		FUZZ_CHECK(open_env(env, ENVELOPE_HEADER + n, idem, form,
+		    &out) != OPEN_OK, "a forged ciphertext opened");
 		free(env);
 		break;
 	case 2:

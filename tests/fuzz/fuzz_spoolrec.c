@@ -1,7 +1,7 @@
 /*
  * fuzz_spoolrec.c: libFuzzer harness for spoolrec.c, the record a worker
- * writes to the spool when the database is away and the replayer parses
- * back into vawg.submit() (docs/THREAT-MODEL.md threat 12).  A record that parses
+ * writes to the spool when the database is away and the replayer parses back
+ * into vawg.submit() (docs/THREAT-MODEL.md threat 12).  A record that parses
  * wrongly is a submission stored wrongly, or twice, or never.
  *
  * The first byte picks a mode; the rest (R):
@@ -25,9 +25,6 @@
 
 #include "store.h"
 #include "fuzz_common.h"
-
-#define ENV_HEADER	(1 + SEAL_KEY_ID_BYTES)
-#define ENV_MIN		(ENV_HEADER + crypto_box_SEALBYTES + SEAL_PAD_BLOCK)
 
 FUZZ_SODIUM_INITIALIZE
 
@@ -59,7 +56,7 @@ check_shape(const struct spoolrec *r)
 	    r->plain.data[r->plain.len - 1] == '}' &&
 	    utf8_check(r->plain.data, r->plain.len, NULL) == UTF8_OK,
 	    "plain is not a JSON object of text");
-	FUZZ_CHECK(r->sealed.len >= ENV_MIN &&
+	FUZZ_CHECK(r->sealed.len >= ENVELOPE_MIN &&
 	    (unsigned char)r->sealed.data[0] == ENVELOPE_VERSION,
 	    "envelope of %zu bytes", r->sealed.len);
 	FUZZ_CHECK(sodium_hex2bin(id, sizeof(id), r->key_id,
@@ -154,7 +151,7 @@ round_trip(const unsigned char *d, size_t n)
 	    buf_append(&r.sealed, kid, sizeof(kid)) == -1 ||
 	    buf_append(&r.sealed, d + plen, n - plen) == -1)
 		abort();
-	while (r.sealed.len < ENV_MIN)
+	while (r.sealed.len < ENVELOPE_MIN)
 		if (buf_append(&r.sealed, "\0", 1) == -1)
 			abort();
 

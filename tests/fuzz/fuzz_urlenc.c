@@ -1,6 +1,7 @@
 /*
- * fuzz_urlenc.c: libFuzzer harness for urlenc_parse(), the parser every
- * POST body goes through first (docs/CONTRIBUTING.md §15, docs/THREAT-MODEL.md threat 16).
+ * fuzz_urlenc.c: libFuzzer harness for urlenc_parse(), the parser every POST
+ * body goes through first (docs/CONTRIBUTING.md §15, docs/THREAT-MODEL.md
+ * threat 16).
  *
  * Input: one byte choosing max_fields (0-199 as is, anything above means
  * "no practical limit"), then the body.  The result is walked and checked

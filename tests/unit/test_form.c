@@ -1,9 +1,8 @@
 /*
- * test_form.c: the generic validator and the two outputs built from its
- * result (form.c, docs/THREAT-MODEL.md threats 10 and 11).  Bodies go through the
- * real parser, urlenc_parse(), then form_validate(), as in page_form.c.
- * The forms are built here by hand; in the service they come from the
- * database.
+ * test_form.c: the generic validator and the two outputs built from its result
+ * (form.c, docs/THREAT-MODEL.md threats 10 and 11).  Bodies go through the
+ * real parser, urlenc_parse(), then form_validate(), as in page_form.c.  The
+ * forms are built here by hand; in the service they come from the database.
  */
 #include <stdint.h>
 #include <stdio.h>

@@ -1,11 +1,12 @@
 /*
- * test_keyring.c: every generation of the secret key under one
- * passphrase (keyring.c, docs/THREAT-MODEL.md threat 17).  Each key file costs an
- * Argon2id MODERATE derivation (about half a second and 256 MiB) to make
- * or to open, so the tests share one key directory, made the first time a
- * test needs it, and run in table order: load right and wrong, a refused
- * rotation, a rotation, then both generations open.  Eight derivations in
- * all (keygen 1, loads 1 + 1 + 2, rotations 1 + 2).  Envelopes are sealed with the public keys only (no Argon2id).
+ * test_keyring.c: every generation of the secret key under one passphrase
+ * (keyring.c, docs/THREAT-MODEL.md threat 17).  Each key file costs an
+ * Argon2id MODERATE derivation (about half a second and 256 MiB) to make or to
+ * open, so the tests share one key directory, made the first time a test needs
+ * it, and run in table order: load right and wrong, a refused rotation, a
+ * rotation, then both generations open.  Eight derivations in all (keygen 1,
+ * loads 1 + 1 + 2, rotations 1 + 2).  Envelopes are sealed with the public
+ * keys only (no Argon2id).
  */
 #include <sys/stat.h>
 
@@ -274,7 +275,7 @@ test_keyring_unknown_key_and_damage(void)
 	/* A known envelope whose key id was changed: unknown too. */
 	buf_reset(&env);
 	CHECK(buf_append(&env, kx.env1.data, kx.env1.len) == 0);
-	env.data[1 + SEAL_KEY_ID_BYTES - 1] ^= 0x01;
+	env.data[ENVELOPE_HEADER - 1] ^= 0x01;
 	CHECK_EQ(keyring_open(kr, (unsigned char *)env.data, env.len,
 	    kx.idem1, FORM, &out), OPEN_UNKNOWN_KEY);
 	/* A flipped byte in the sealed box: failed, not garbage. */
@@ -285,7 +286,7 @@ test_keyring_unknown_key_and_damage(void)
 	    kx.idem1, FORM, &out), OPEN_FAILED);
 	/* Too short, or an unknown version: malformed. */
 	CHECK_EQ(keyring_open(kr, (unsigned char *)kx.env1.data,
-	    1 + SEAL_KEY_ID_BYTES - 1, kx.idem1, FORM, &out), OPEN_MALFORMED);
+	    ENVELOPE_HEADER - 1, kx.idem1, FORM, &out), OPEN_MALFORMED);
 	CHECK_EQ(keyring_open(kr, (unsigned char *)kx.env1.data, 0, kx.idem1,
 	    FORM, &out), OPEN_MALFORMED);
 	buf_reset(&env);
@@ -294,7 +295,7 @@ test_keyring_unknown_key_and_damage(void)
 	CHECK_EQ(keyring_open(kr, (unsigned char *)env.data, env.len,
 	    kx.idem1, FORM, &out), OPEN_MALFORMED);
 	/* Truncated anywhere after the header: never OPEN_OK. */
-	for (i = 1 + SEAL_KEY_ID_BYTES; i < kx.env1.len; i += 37)
+	for (i = ENVELOPE_HEADER; i < kx.env1.len; i += 37)
 		CHECK(keyring_open(kr, (unsigned char *)kx.env1.data, i,
 		    kx.idem1, FORM, &out) != OPEN_OK);
 	CHECK_EQ(out.len, 0);

@@ -1,9 +1,9 @@
 /*
- * test_seal.c: key files and envelopes (seal.c, docs/THREAT-MODEL.md threats 2, 3
- * and 17).  seal_keygen and seal_secret_load run Argon2id MODERATE (about
- * a second and 256 MiB each), so one key pair is made, in a private
- * directory under /tmp, the first time a test needs it, and shared; the
- * directory is removed at exit.  Other key pairs are made in memory.
+ * test_seal.c: key files and envelopes (seal.c, docs/THREAT-MODEL.md threats
+ * 2, 3 and 17).  seal_keygen and seal_secret_load run Argon2id MODERATE (about
+ * a second and 256 MiB each), so one key pair is made, in a private directory
+ * under /tmp, the first time a test needs it, and shared; the directory is
+ * removed at exit.  Other key pairs are made in memory.
  */
 #include <sys/stat.h>
 
@@ -21,7 +21,7 @@
 #define PASS		"correct horse battery staple"
 #define FORM		"report"
 /* version | key id | crypto_box_seal overhead, before the padded box */
-#define ENV_OVERHEAD	(1 + SEAL_KEY_ID_BYTES + crypto_box_SEALBYTES)
+#define ENV_OVERHEAD	(ENVELOPE_HEADER + crypto_box_SEALBYTES)
 /* magic | salt | opslimit | memlimit | nonce | MAC | sk and pk */
 #define SK_FILE_SIZE	(8 + 16 + 8 + 8 + 24 + 16 + 64)
 
@@ -469,6 +469,9 @@ test_seal_envelope_header(void)
 	struct buf	 env = { 0 };
 	size_t		 n;
 
+	/* The clear header of every stored row: version and an 8-byte key
+	 * id, 9 bytes whatever crypto.h's constants say. */
+	CHECK_EQ(ENVELOPE_HEADER, 9);
 	NEED_FIXTURE();
 	CHECK(seal(idem, "x", 1, &env) == 0);
 	CHECK(sodium_hex2bin(id, sizeof(id), fx.pub.key_id, 16, NULL, &n,

@@ -16,13 +16,12 @@
 #define VERSION_ID	42
 #define KEY_ID		"0123456789abcdef"
 #define PLAIN		"{\"borough\":\"Camden\",\"support\":[\"isva\"]}"
-#define ENV_LEN		(1 + SEAL_KEY_ID_BYTES + 48 + 256)
 
 /* A record with a fixed key, a well-formed (not really sealed) envelope. */
 static void
 sample(struct spoolrec *rec)
 {
-	unsigned char	 env[ENV_LEN];
+	unsigned char	 env[ENVELOPE_MIN];
 	size_t		 i, binlen;
 
 	memset(rec, 0, sizeof(*rec));
@@ -91,7 +90,7 @@ test_spool_known_layout(void)
 	snprintf(want, sizeof(want), "vawg-spool 1\nversion 2\n42\n"
 	    "idem 32\na0a1a2a3a4a5a6a7a8a9aaabacadaeaf\nreference 9\n%s\n"
 	    "key_id 16\n" KEY_ID "\nplain %zu\n" PLAIN "\nsealed %d\n",
-	    rec.reference, strlen(PLAIN), ENV_LEN);
+	    rec.reference, strlen(PLAIN), ENVELOPE_MIN);
 	CHECK(enc.len > strlen(want) + 37);
 	CHECK(enc.data != NULL && strncmp(enc.data, want, strlen(want)) == 0);
 	CHECK(enc.data != NULL &&

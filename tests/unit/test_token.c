@@ -1,7 +1,7 @@
 /*
- * test_token.c: signed form tokens and references (token.c, docs/THREAT-MODEL.md
- * threats 5 and 9).  A fixed key keeps the tests repeatable; the nonce in
- * each minted token is still random.
+ * test_token.c: signed form tokens and references (token.c,
+ * docs/THREAT-MODEL.md threats 5 and 9).  A fixed key keeps the tests
+ * repeatable; the nonce in each minted token is still random.
  */
 #include <stdio.h>
 #include <string.h>

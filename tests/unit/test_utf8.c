@@ -1,6 +1,6 @@
 /*
- * test_utf8.c: what counts as text (utf8.c, docs/THREAT-MODEL.md threat 11).  Each
- * input is a string literal whose length is taken with sizeof, so inputs
+ * test_utf8.c: what counts as text (utf8.c, docs/THREAT-MODEL.md threat 11).
+ * Each input is a string literal whose length is taken with sizeof, so inputs
  * may hold NUL bytes.
  */
 #include <stdlib.h>
