@@ -22,9 +22,6 @@
 #include "staffdb.h"
 #include "web.h"
 
-/* admin.key: the key of the sign-in form's token (crypto_auth) and of the
- * throttle table's keyed hashes (crypto_generichash); checked in admin.c. */
-#define ADMIN_MAC_KEY_BYTES	32
 /* A session token's and a throttle entry's hash: the store binds exactly
  * this many bytes (crypto_generichash_BYTES; checked in admin.c). */
 #define ADMIN_HASH_BYTES	32

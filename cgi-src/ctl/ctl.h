@@ -19,12 +19,6 @@
 #include "text.h"
 
 /*
- * The admin pool's MAC key (keys/admin.key: sign-in form tokens, throttle
- * hashes).  admin/main.c reads exactly this many bytes.
- */
-#define CTL_ADMIN_KEY_BYTES	32
-
-/*
  * One run of one command: the options as given (or defaulted by the
  * table), and what vawgctl.c prepared because the table asked for it.
  * Commands borrow all of it; main() frees it after the command returns.

@@ -23,7 +23,7 @@
 
 #include "ctl.h"
 
-_Static_assert(TOKEN_KEY_BYTES <= 64 && CTL_ADMIN_KEY_BYTES <= 64,
+_Static_assert(TOKEN_KEY_BYTES <= 64 && ADMIN_MAC_KEY_BYTES <= 64,
     "random_key()'s buffer holds every key it makes");
 
 /* dir/name into out[PATH_MAX].  0, or -1 with a message if too long. */
@@ -112,7 +112,7 @@ ctl_keygen(struct ctl *c)
 	r[1] = r[0] == -1 ? -1 : make_or_keep(c->keys, "token.key",
 	    TOKEN_KEY_BYTES);
 	r[2] = r[1] == -1 ? -1 : make_or_keep(c->keys, "admin.key",
-	    CTL_ADMIN_KEY_BYTES);
+	    ADMIN_MAC_KEY_BYTES);
 	for (i = 0; i < 3; i++) {
 		if (r[i] == -1)
 			return 1;

@@ -9,6 +9,14 @@
 
 #include "crypto.h"
 
+/*
+ * keys/admin.key: the admin pool's MAC key, for the sign-in form's token
+ * (crypto_auth) and the throttle table's keyed hashes (crypto_generichash;
+ * both sizes checked in admin/admin.c).  vawgctl keygen makes it; the admin
+ * pool reads exactly this many bytes.  The public pool never sees it.
+ */
+#define ADMIN_MAC_KEY_BYTES	32
+
 /* A secret key, unlocked; lives in sodium_malloc()ed memory. */
 struct seal_secret {
 	struct seal_pub	pub;
