@@ -1,9 +1,13 @@
 /*
- * staffdb.h: the statements the staff side runs: the admin pool as role
- * vawg_admin (accounts, sign-in throttling, sessions, the audit log,
- * export queries, dashboard counts) and vawgctl as the database owner
- * (enrolment, disabling, the retention purge).  Never linked into the
- * public program.
+ * staffdb.h: the statements the staff side runs, one file per concern:
+ * store_account.c (accounts), store_throttle.c (sign-in throttling),
+ * store_session.c (sessions), store_audit.c (the audit log, and the
+ * dashboard's list of recent exports), store_export.c (export queries),
+ * store_counts.c (the dashboard's counts), store_purge.c (the retention
+ * purge).  The admin pool runs them as role vawg_admin; vawgctl as the
+ * database owner (enrolment, disabling, the purge, and the audit rows and
+ * exports it makes itself).  Each file's head says which.  None of these
+ * files is linked into the public program.
  */
 #ifndef VAWG_STAFFDB_H
 #define VAWG_STAFFDB_H
@@ -17,8 +21,15 @@
 
 
 struct pg_conn;
-/* The live connection (reconnecting if needed), or NULL.  Borrowed. */
+/*
+ * The live connection (reconnecting if needed), or NULL.  Borrowed, and
+ * only to learn that the database answers: statements run in store*.c.
+ */
 struct pg_conn	*store_conn(struct store *);
+
+/* The size of each hash passed below: BLAKE2b of a session's token, or
+ * keyed, of an account's name or a client's address for the throttle. */
+#define STAFF_HASH_BYTES	32
 
 struct account {
 	int		 found;
@@ -27,13 +38,11 @@ struct account {
 	char		 pwhash[128];	/* crypto_pwhash_STRBYTES */
 	unsigned char	 totp[64];
 	size_t		 totplen;
-	int64_t		 totp_last_step;
 	int		 disabled;
 };
 
 struct staff_session {
 	int		 found;
-	int32_t		 account_id;
 	char		 username[40];
 	char		 csrf[64];
 	int64_t		 authed_age;	/* seconds since the password */

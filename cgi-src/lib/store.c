@@ -1,89 +1,321 @@
 /*
- * store.c: everything that talks to PostgreSQL.  SQL appears only here, only
- * as prepared statements with bound parameters (docs/CONTRIBUTING.md §8); ciphertext and
- * keys travel as binary bytea.  A worker keeps one connection for its life
- * and checks it before each use, resetting and re-preparing after a database
- * restart (docs/CONTRIBUTING.md §8, kore's rule).
+ * store.c: the database connection, the one path every statement of the
+ * library takes, and the public pool's two statements (ping, submit).
+ * SQL lives only in cgi-src/lib/store*.c, each file's statements in a
+ * table (enum with a __MAX sentinel, a parallel array of struct
+ * store_stmt), only as prepared statements with bound parameters
+ * (docs/CONTRIBUTING.md §8); ciphertext and keys travel as binary bytea.
+ * No other file of cgi-src/ holds SQL or calls libpq to run it.
+ *
+ * A worker keeps one connection for its life and checks it before each
+ * use, resetting it after a database restart (kore's rule).  A statement is
+ * prepared on a connection the first time it runs there, so each program
+ * prepares only the tables it links, which its role may run.
+ *
+ * When to send a statement again (docs/CONTRIBUTING.md §18).  A connection
+ * lost before a statement went out (the connect, the reset, the prepare)
+ * hides nothing: it is reconnected and the statement sent.  Lost after it
+ * went out, the server may or may not have run it.  Then a statement
+ * marked STORE_RESEND (a read, vawg.submit() keyed by its idempotency key,
+ * a delete or an update that leaves the same row twice) is sent once more
+ * on a fresh connection; one marked STORE_ONCE (an audit row, a throttle
+ * count, a session, an enrolment) never is: the caller gets STORE_DOWN,
+ * "outcome unknown" is logged, and it reports the failure rather than
+ * risk applying the write twice.  Inside a transaction nothing is sent
+ * again, and a streamed read is not once a row has gone to its caller.
+ * The public submit's STORE_DOWN sends the post to the spool, whose
+ * replay is idempotent too.
  */
+#include <assert.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <libpq-fe.h>
 
-#include "store.h"
+#include "staffdb.h"
+
+/* Room for every statement of the library (26), and more to come. */
+#define PREPARED_MAX	48
 
 enum stmt {
 	STMT_PING,
 	STMT_SUBMIT,
+	STMT_BEGIN,
+	STMT_ROLLBACK,
 	STMT__MAX
 };
 
-static const struct {
-	const char	*name;
-	const char	*sql;
-	int		 nparams;
-} stmts[STMT__MAX] = {
-	[STMT_PING] = { "ping", "SELECT 1", 0 },
+/* The columns: ping's constant; submit's reference stored for the key. */
+enum { PING_ONE, PING__COLS };
+enum { SUBMIT_REFERENCE, SUBMIT__COLS };
+
+static const struct store_stmt stmts[STMT__MAX] = {
+	[STMT_PING] = { "ping", "SELECT 1", 0, PGRES_TUPLES_OK, PING__COLS,
+	    STORE_RESEND, 0 },
+	/* vawg_public: the one write the public pool may make. */
 	[STMT_SUBMIT] = { "submit",
 	    "SELECT vawg.submit($1::integer, $2::bytea, $3::text, $4::jsonb, "
-	    "$5::bytea, $6::text)", 6 },
+	    "$5::bytea, $6::text)", 6, PGRES_TUPLES_OK, SUBMIT__COLS,
+	    STORE_RESEND, 0 },
+	[STMT_BEGIN] = { "begin", "BEGIN", 0, PGRES_COMMAND_OK, 0,
+	    STORE_RESEND, 0 },
+	[STMT_ROLLBACK] = { "rollback", "ROLLBACK", 0, PGRES_COMMAND_OK, 0,
+	    STORE_RESEND, 0 },
 };
 
 struct store {
-	PGconn	*conn;
-	char	*conninfo;
-	int	 prepared;
+	PGconn			*conn;
+	char			*conninfo;
+	int			 in_txn;	/* store_begin without rollback */
+	/* The statements prepared on this connection; emptied on reset. */
+	const struct store_stmt	*prepared[PREPARED_MAX];
+	size_t			 nprepared;
 };
 
-static int	store_ensure(struct store *);
+/* Single-row mode's state, for store_stream. */
+struct rows {
+	int	(*cb)(const PGresult *, void *);
+	void	*arg;
+	size_t	 n;		/* rows handed to cb */
+	int	 stopped;	/* cb said -1 */
+};
 
-static int
-store_prepare(struct store *s)
+static PGresult	*store_send(struct store *, const struct store_stmt *,
+		    const struct store_args *, struct rows *, int *);
+
+void
+store_arg_text(struct store_args *a, const char *v)
 {
-	PGresult	*r;
-	int		 i;
-
-	for (i = 0; i < STMT__MAX; i++) {
-		r = PQprepare(s->conn, stmts[i].name, stmts[i].sql,
-		    stmts[i].nparams, NULL);
-		if (PQresultStatus(r) != PGRES_COMMAND_OK) {
-			LOG_ERR("prepare %s: %s", stmts[i].name,
-			    PQerrorMessage(s->conn));
-			PQclear(r);
-			return -1;
-		}
-		PQclear(r);
-	}
-	s->prepared = 1;
-	return 0;
+	assert(a->n < STORE_ARGS_MAX);
+	a->v[a->n] = v;
+	a->len[a->n] = 0;
+	a->fmt[a->n] = 0;
+	a->n++;
 }
 
-/* Makes the connection usable: connect, reset, roll back, re-prepare. */
+void
+store_arg_bytes(struct store_args *a, const void *v, size_t len)
+{
+	assert(a->n < STORE_ARGS_MAX && len <= INT32_MAX);
+	a->v[a->n] = v;
+	a->len[a->n] = (int)len;
+	a->fmt[a->n] = 1;
+	a->n++;
+}
+
+void
+store_arg_int(struct store_args *a, long long v)
+{
+	assert(a->n < STORE_ARGS_MAX);
+	snprintf(a->num[a->n], sizeof(a->num[a->n]), "%lld", v);
+	store_arg_text(a, a->num[a->n]);
+}
+
+/*
+ * Makes the connection usable: connect or reset (forgetting what was
+ * prepared), and roll back what an earlier caller left open.  Inside the
+ * caller's own transaction a lost connection is an error: a reset would
+ * run the rest outside it.
+ */
 static int
 store_ensure(struct store *s)
 {
 	PGresult	*r;
+	int		 sent;
 
+	if (s->in_txn && PQstatus(s->conn) != CONNECTION_OK) {
+		LOG_ERR("connection lost inside a transaction");
+		return -1;
+	}
 	if (s->conn == NULL) {
 		s->conn = PQconnectdb(s->conninfo);
-		s->prepared = 0;
+		s->nprepared = 0;
 	} else if (PQstatus(s->conn) != CONNECTION_OK) {
 		PQreset(s->conn);
-		s->prepared = 0;
+		s->nprepared = 0;
 	}
 	if (s->conn == NULL || PQstatus(s->conn) != CONNECTION_OK) {
 		LOG_WARN("database unreachable: %s",
 		    s->conn ? PQerrorMessage(s->conn) : "out of memory");
 		return -1;
 	}
-	if (PQtransactionStatus(s->conn) != PQTRANS_IDLE) {
-		r = PQexec(s->conn, "ROLLBACK");
+	if (!s->in_txn && PQtransactionStatus(s->conn) != PQTRANS_IDLE) {
+		r = store_send(s, &stmts[STMT_ROLLBACK], NULL, NULL, &sent);
+		if (PQresultStatus(r) != PGRES_COMMAND_OK)
+			LOG_WARN("rolling back: %s", PQerrorMessage(s->conn));
 		PQclear(r);
 	}
-	if (!s->prepared && store_prepare(s) == -1)
-		return -1;
 	return 0;
+}
+
+/*
+ * Sends st once and returns its last result (NULL if none came).  On the
+ * connection's first use of st it is prepared first; a refused prepare's
+ * result is returned as it is, with *sent 0: the statement never went out.
+ * In single-row mode (rows) each row goes to rows->cb, not the result.
+ */
+static PGresult *
+store_send(struct store *s, const struct store_stmt *st,
+    const struct store_args *a, struct rows *rows, int *sent)
+{
+	PGresult	*r, *last = NULL;
+	size_t		 i;
+
+	*sent = 0;
+	for (i = 0; i < s->nprepared; i++) {
+		if (s->prepared[i] == st)
+			break;
+		/* Two statements under one name would run each other. */
+		assert(strcmp(s->prepared[i]->name, st->name) != 0);
+	}
+	if (i == s->nprepared) {
+		assert(s->nprepared < PREPARED_MAX);
+		r = PQprepare(s->conn, st->name, st->sql, st->nparams, NULL);
+		if (PQresultStatus(r) != PGRES_COMMAND_OK)
+			return r;
+		PQclear(r);
+		s->prepared[s->nprepared++] = st;
+	}
+	*sent = 1;
+	if (!PQsendQueryPrepared(s->conn, st->name, st->nparams,
+	    a ? a->v : NULL, a ? a->len : NULL, a ? a->fmt : NULL, st->binary))
+		return NULL;
+	/* Refused, the rows would come whole and never reach rows->cb. */
+	if (rows != NULL && !PQsetSingleRowMode(s->conn)) {
+		LOG_WARN("%s: single-row mode refused", st->name);
+		while ((r = PQgetResult(s->conn)) != NULL)
+			PQclear(r);
+		return NULL;
+	}
+	while ((r = PQgetResult(s->conn)) != NULL) {
+		if (PQresultStatus(r) == PGRES_SINGLE_TUPLE && rows != NULL) {
+			assert(PQnfields(r) == st->ncols);
+			if (!rows->stopped && rows->cb(r, rows->arg) == -1)
+				rows->stopped = 1;
+			rows->n++;
+			PQclear(r);
+			continue;
+		}
+		PQclear(last);
+		last = r;
+	}
+	return last;
+}
+
+/*
+ * Is this failure the database going away (so the outcome is unknown and a
+ * retry or the spool is right), rather than the database saying no?
+ */
+static int
+store_is_down(const struct store *s, const PGresult *r)
+{
+	const char	*state;
+
+	if (PQstatus(s->conn) != CONNECTION_OK)
+		return 1;
+	state = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
+	if (state == NULL)
+		return 1;
+	return strncmp(state, "08", 2) == 0 || strncmp(state, "53", 2) == 0 ||
+	    strcmp(state, "57P01") == 0 || strcmp(state, "57P02") == 0 ||
+	    strcmp(state, "57P03") == 0 || strcmp(state, "57014") == 0;
+}
+
+/*
+ * The one execution path (the rule on sending again is in the head).  A
+ * second try only on a connection that is really gone: a server that says
+ * "going away" on a live one gets no retry.
+ */
+static PGresult *
+store_exec(struct store *s, const struct store_stmt *st,
+    const struct store_args *a, struct rows *rows, enum store_result *res)
+{
+	PGresult	*r;
+	int		 attempt, sent;
+
+	assert(a == NULL ? st->nparams == 0 : a->n == st->nparams);
+	for (attempt = 0; attempt < 2; attempt++) {
+		if (store_ensure(s) == -1)
+			break;
+		r = store_send(s, st, a, rows, &sent);
+		if ((int)PQresultStatus(r) == st->want) {
+			assert(st->want != PGRES_TUPLES_OK ||
+			    PQnfields(r) == st->ncols);
+			*res = STORE_OK;
+			return r;
+		}
+		/* Success of the other kind: the table is wrong. */
+		assert(PQresultStatus(r) != PGRES_TUPLES_OK &&
+		    PQresultStatus(r) != PGRES_COMMAND_OK);
+		if (!store_is_down(s, r)) {
+			LOG_ERR("%s: %s", st->name, PQresultErrorMessage(r));
+			PQclear(r);
+			*res = STORE_ERROR;
+			return NULL;
+		}
+		LOG_WARN("%s: connection lost (%s)", st->name,
+		    PQerrorMessage(s->conn));
+		PQclear(r);
+		if (sent && (st->send == STORE_ONCE || s->in_txn ||
+		    (rows != NULL && rows->n > 0))) {
+			LOG_ERR("%s: outcome unknown, not sent again", st->name);
+			break;
+		}
+		if (PQstatus(s->conn) == CONNECTION_OK)
+			break;	/* the server said "going away": no retry */
+	}
+	*res = STORE_DOWN;
+	return NULL;
+}
+
+struct pg_result *
+store_run(struct store *s, const struct store_stmt *st,
+    const struct store_args *a, enum store_result *res)
+{
+	enum store_result	 ignored;
+
+	return store_exec(s, st, a, NULL, res ? res : &ignored);
+}
+
+int
+store_stream(struct store *s, const struct store_stmt *st,
+    const struct store_args *a, int (*row)(const struct pg_result *, void *),
+    void *arg)
+{
+	struct rows		 rows = { row, arg, 0, 0 };
+	enum store_result	 res;
+	PGresult		*r;
+
+	r = store_exec(s, st, a, &rows, &res);
+	PQclear(r);
+	return r != NULL && !rows.stopped ? 0 : -1;
+}
+
+int
+store_begin(struct store *s)
+{
+	PGresult	*r;
+
+	assert(!s->in_txn);
+	if ((r = store_run(s, &stmts[STMT_BEGIN], NULL, NULL)) == NULL)
+		return -1;
+	PQclear(r);
+	s->in_txn = 1;
+	return 0;
+}
+
+int
+store_rollback(struct store *s)
+{
+	PGresult	*r;
+
+	assert(s->in_txn);
+	/* A lost connection took the transaction with it: rolled back too. */
+	r = store_run(s, &stmts[STMT_ROLLBACK], NULL, NULL);
+	s->in_txn = 0;
+	PQclear(r);
+	return r ? 0 : -1;
 }
 
 PGconn *
@@ -117,72 +349,14 @@ store_close(struct store *s)
 	free(s);
 }
 
-/*
- * Is this failure the database going away (so the outcome is unknown and a
- * retry or the spool is right), rather than the database saying no?
- */
-static int
-store_is_down(const struct store *s, const PGresult *r)
-{
-	const char	*state;
-
-	if (PQstatus(s->conn) != CONNECTION_OK)
-		return 1;
-	state = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
-	if (state == NULL)
-		return 1;
-	return strncmp(state, "08", 2) == 0 || strncmp(state, "53", 2) == 0 ||
-	    strcmp(state, "57P01") == 0 || strcmp(state, "57P02") == 0 ||
-	    strcmp(state, "57P03") == 0 || strcmp(state, "57014") == 0;
-}
-
-/* Runs a prepared statement, resetting and retrying once if the
- * connection had gone stale (a database restart since the last use). */
-static PGresult *
-store_exec(struct store *s, enum stmt st, const char *const *values,
-    const int *lengths, const int *formats, enum store_result *res)
-{
-	PGresult	*r = NULL;
-	int		 attempt;
-
-	for (attempt = 0; attempt < 2; attempt++) {
-		if (store_ensure(s) == -1) {
-			*res = STORE_DOWN;
-			return NULL;
-		}
-		r = PQexecPrepared(s->conn, stmts[st].name, stmts[st].nparams,
-		    values, lengths, formats, 0);
-		if (PQresultStatus(r) == PGRES_TUPLES_OK) {
-			*res = STORE_OK;
-			return r;
-		}
-		if (!store_is_down(s, r)) {
-			LOG_ERR("%s: %s", stmts[st].name,
-			    PQresultErrorMessage(r));
-			PQclear(r);
-			*res = STORE_ERROR;
-			return NULL;
-		}
-		LOG_WARN("%s: connection lost (%s)", stmts[st].name,
-		    PQerrorMessage(s->conn));
-		PQclear(r);
-		r = NULL;
-		if (PQstatus(s->conn) == CONNECTION_OK)
-			break;	/* the server said "going away": no retry */
-	}
-	*res = STORE_DOWN;
-	return NULL;
-}
-
 int
 store_ping(struct store *s)
 {
-	enum store_result	 res;
-	PGresult		*r;
+	PGresult	*r;
 
-	r = store_exec(s, STMT_PING, NULL, NULL, NULL, &res);
+	r = store_run(s, &stmts[STMT_PING], NULL, NULL);
 	PQclear(r);
-	return res == STORE_OK ? 0 : -1;
+	return r ? 0 : -1;
 }
 
 enum store_result
@@ -190,26 +364,20 @@ store_submit(struct store *s, int32_t version_id, const unsigned char *idem,
     const char *reference, const char *plain_json, const struct buf *sealed,
     const char *key_id, char ref_out[REFERENCE_TEXT])
 {
-	char		 version[16];
-	const char	*values[6];
-	int		 lengths[6] = { 0, TOKEN_NONCE_BYTES, 0, 0, 0, 0 };
-	int		 formats[6] = { 0, 1, 0, 0, 1, 0 };
-	enum store_result res;
-	PGresult	*r;
-	const char	*got;
+	struct store_args	 a = { 0 };
+	enum store_result	 res;
+	PGresult		*r;
+	const char		*got;
 
-	snprintf(version, sizeof(version), "%d", (int)version_id);
-	values[0] = version;
-	values[1] = (const char *)idem;
-	values[2] = reference;
-	values[3] = plain_json;
-	values[4] = sealed->data;
-	lengths[4] = (int)sealed->len;
-	values[5] = key_id;
-	if ((r = store_exec(s, STMT_SUBMIT, values, lengths, formats,
-	    &res)) == NULL)
+	store_arg_int(&a, version_id);
+	store_arg_bytes(&a, idem, TOKEN_NONCE_BYTES);
+	store_arg_text(&a, reference);
+	store_arg_text(&a, plain_json);
+	store_arg_bytes(&a, sealed->data, sealed->len);
+	store_arg_text(&a, key_id);
+	if ((r = store_run(s, &stmts[STMT_SUBMIT], &a, &res)) == NULL)
 		return res;
-	got = PQntuples(r) == 1 ? PQgetvalue(r, 0, 0) : "";
+	got = PQntuples(r) == 1 ? PQgetvalue(r, 0, SUBMIT_REFERENCE) : "";
 	if (strlen(got) != REFERENCE_TEXT - 1) {
 		LOG_ERR("submit returned no reference");
 		PQclear(r);
@@ -218,165 +386,4 @@ store_submit(struct store *s, int32_t version_id, const unsigned char *idem,
 	memcpy(ref_out, got, REFERENCE_TEXT);
 	PQclear(r);
 	return STORE_OK;
-}
-
-/* ---- loading definitions (once, at start) ---- */
-
-static char *
-dupval(const PGresult *r, int row, int col)
-{
-	return strdup(PQgetvalue(r, row, col));
-}
-
-static int64_t
-epoch_or(const PGresult *r, int row, int col, int64_t fallback)
-{
-	return PQgetisnull(r, row, col) ? fallback :
-	    strtoll(PQgetvalue(r, row, col), NULL, 10);
-}
-
-static int
-load_fields(PGconn *c, struct form *f)
-{
-	static const char *fsql =
-	    "SELECT name, kind, section, label, hint, required, max_length, "
-	    "sensitive FROM vawg.form_field WHERE version_id = $1 "
-	    "ORDER BY position";
-	static const char *osql =
-	    "SELECT field_name, value, label, hint, notice "
-	    "FROM vawg.form_option WHERE version_id = $1 "
-	    "ORDER BY field_name, position";
-	char		 ver[16];
-	const char	*params[1] = { ver };
-	PGresult	*r = NULL, *o = NULL;
-	int		 i, j, rc = -1;
-
-	snprintf(ver, sizeof(ver), "%d", (int)f->version_id);
-	r = PQexecParams(c, fsql, 1, NULL, params, NULL, NULL, 0);
-	o = PQexecParams(c, osql, 1, NULL, params, NULL, NULL, 0);
-	if (PQresultStatus(r) != PGRES_TUPLES_OK ||
-	    PQresultStatus(o) != PGRES_TUPLES_OK) {
-		LOG_ERR("loading fields: %s", PQerrorMessage(c));
-		goto out;
-	}
-	f->nfields = (size_t)PQntuples(r);
-	if ((f->fields = calloc(f->nfields + 1, sizeof(*f->fields))) == NULL)
-		goto out;
-	for (i = 0; i < PQntuples(r); i++) {
-		struct field *fd = &f->fields[i];
-
-		fd->name = dupval(r, i, 0);
-		if (field_kind_from_name(PQgetvalue(r, i, 1), &fd->kind) == -1) {
-			LOG_ERR("form %s: field kind unknown", f->name);
-			goto out;
-		}
-		fd->section = dupval(r, i, 2);
-		fd->label = dupval(r, i, 3);
-		fd->hint = dupval(r, i, 4);
-		fd->required = PQgetvalue(r, i, 5)[0] == 't';
-		fd->max_length = strtoul(PQgetvalue(r, i, 6), NULL, 10);
-		fd->sensitive = PQgetvalue(r, i, 7)[0] == 't';
-		if (!fd->name || !fd->section || !fd->label || !fd->hint)
-			goto out;
-		/* Options are few: count, then fill, per field. */
-		for (j = 0; j < PQntuples(o); j++)
-			if (strcmp(PQgetvalue(o, j, 0), fd->name) == 0)
-				fd->noptions++;
-		if (fd->noptions > 0 && (fd->options =
-		    calloc(fd->noptions, sizeof(*fd->options))) == NULL)
-			goto out;
-		fd->noptions = 0;
-		for (j = 0; j < PQntuples(o); j++) {
-			struct field_option *op;
-
-			if (strcmp(PQgetvalue(o, j, 0), fd->name) != 0)
-				continue;
-			op = &fd->options[fd->noptions++];
-			op->value = dupval(o, j, 1);
-			op->label = dupval(o, j, 2);
-			op->hint = dupval(o, j, 3);
-			op->notice = dupval(o, j, 4);
-			if (!op->value || !op->label || !op->hint || !op->notice)
-				goto out;
-		}
-		if (field_is_choice(fd) && fd->noptions == 0) {
-			LOG_ERR("form %s: choice field without options",
-			    f->name);
-			goto out;
-		}
-	}
-	rc = 0;
-out:
-	PQclear(r);
-	PQclear(o);
-	return rc;
-}
-
-int
-store_load_versions(const char *conninfo, struct formset *set, int all)
-{
-	static const char *sql =
-	    "SELECT f.id, c.version_id, f.name, f.title, f.summary, f.intro, "
-	    "f.privacy, f.submit_label, f.confirmation, "
-	    "CASE WHEN f.opens_at = '-infinity' THEN NULL "
-	    "  ELSE floor(extract(epoch FROM f.opens_at))::bigint END, "
-	    "CASE WHEN f.closes_at = 'infinity' THEN NULL "
-	    "  ELSE floor(extract(epoch FROM f.closes_at))::bigint END, "
-	    "CASE WHEN f.closes_at = 'infinity' THEN '' ELSE "
-	    "  to_char(f.closes_at AT TIME ZONE 'Europe/London', "
-	    "  'FMDD FMMonth YYYY') END, c.version "
-	    "FROM vawg.form f JOIN vawg.form_current c ON c.form_id = f.id "
-	    "ORDER BY f.id";
-	static const char *all_sql =
-	    "SELECT f.id, v.id, f.name, f.title, f.summary, f.intro, "
-	    "f.privacy, f.submit_label, f.confirmation, NULL, "
-	    "NULL, '', v.version FROM vawg.form f JOIN vawg.form_version v "
-	    "ON v.form_id = f.id ORDER BY f.id, v.version";
-	PGconn		*c;
-	PGresult	*r = NULL;
-	int		 i, rc = -1;
-
-	memset(set, 0, sizeof(*set));
-	c = PQconnectdb(conninfo);
-	if (PQstatus(c) != CONNECTION_OK) {
-		LOG_ERR("database unreachable: %s", PQerrorMessage(c));
-		goto out;
-	}
-	r = PQexec(c, all ? all_sql : sql);
-	if (PQresultStatus(r) != PGRES_TUPLES_OK) {
-		LOG_ERR("loading forms: %s", PQerrorMessage(c));
-		goto out;
-	}
-	if ((set->forms = calloc((size_t)PQntuples(r) + 1,
-	    sizeof(*set->forms))) == NULL)
-		goto out;
-	for (i = 0; i < PQntuples(r); i++) {
-		struct form *f = &set->forms[i];
-
-		set->n++;
-		f->id = (uint32_t)strtoul(PQgetvalue(r, i, 0), NULL, 10);
-		f->version_id = (int32_t)strtol(PQgetvalue(r, i, 1), NULL, 10);
-		f->name = dupval(r, i, 2);
-		f->title = dupval(r, i, 3);
-		f->summary = dupval(r, i, 4);
-		f->intro = dupval(r, i, 5);
-		f->privacy = dupval(r, i, 6);
-		f->submit_label = dupval(r, i, 7);
-		f->confirmation = dupval(r, i, 8);
-		f->opens_at = epoch_or(r, i, 9, INT64_MIN);
-		f->closes_at = epoch_or(r, i, 10, INT64_MAX);
-		f->closes_text = dupval(r, i, 11);
-		f->version = (int)strtol(PQgetvalue(r, i, 12), NULL, 10);
-		if (!f->name || !f->title || !f->summary || !f->intro ||
-		    !f->privacy || !f->submit_label || !f->confirmation ||
-		    !f->closes_text || load_fields(c, f) == -1)
-			goto out;
-	}
-	rc = 0;
-out:
-	PQclear(r);
-	PQfinish(c);
-	if (rc == -1)
-		formset_free(set);
-	return rc;
 }

@@ -1,8 +1,12 @@
 /*
- * store.h: the public side's storage.  The database connection and its
- * statement table (store.c), the durable spool that stands in for the
- * database while it is away (spoolrec.c, the record's bytes; spool.c, the
- * folder and its replay).  Statements the staff side runs are in staffdb.h.
+ * store.h: the public side's storage, and the one path every statement of
+ * the library takes.  The database connection, its execution path and the
+ * public pool's statements (store.c), the form definitions (store_forms.c),
+ * the durable spool that stands in for the database while it is away
+ * (spoolrec.c, the record's bytes; spool.c, the folder and its replay).
+ * Statements the staff side runs are in staffdb.h.  Programs call the named
+ * functions; only the library's store*.c files hold SQL and use the
+ * execution path below.
  */
 #ifndef VAWG_STORE_H
 #define VAWG_STORE_H
@@ -36,9 +40,83 @@ enum store_result store_submit(struct store *, int32_t version_id,
 		    const unsigned char *idem, const char *reference,
 		    const char *plain_json, const struct buf *sealed,
 		    const char *key_id, char ref_out[REFERENCE_TEXT]);
-/* Loads every version of every form (all) or only the current ones. */
+/*
+ * store_forms.c: loads every version of every form (all) or only the
+ * current ones into out (free with formset_free), over a connection of its
+ * own opened with conninfo (borrowed).  0 / -1 (logged; out empty).
+ */
 int		 store_load_versions(const char *conninfo, struct formset *out,
 		    int all);
+
+/* ---- store.c: the one execution path, for cgi-src/lib/store*.c only ---- */
+
+/*
+ * May a statement be sent again after the connection was lost once it had
+ * gone?  Then whether the server ran it is unknown (store.c's head).
+ */
+enum store_send {
+	STORE_ONCE,	/* a write that is not idempotent: never re-sent */
+	STORE_RESEND,	/* a read, or a write keyed so twice is once */
+};
+
+/*
+ * One statement of a file's table: an enum with a __MAX sentinel indexes
+ * an array of these, and an enum of its columns sits beside the SQL.
+ */
+struct store_stmt {
+	const char	*name;	/* its prepared name: unique in the library */
+	const char	*sql;	/* parameters $1..$nparams, bound, never spliced */
+	int		 nparams;
+	int		 want;	/* the ExecStatusType of success: PGRES_TUPLES_OK
+				 * or PGRES_COMMAND_OK */
+	int		 ncols;	/* columns of a row (the enum's __COLS), or 0 */
+	enum store_send	 send;
+	int		 binary;	/* 1: results in binary, not text */
+};
+
+#define STORE_ARGS_MAX	8
+
+/* A statement's parameters, built with store_arg_*(): all borrowed. */
+struct store_args {
+	int		 n;
+	const char	*v[STORE_ARGS_MAX];
+	int		 len[STORE_ARGS_MAX];	/* bytes of a binary one */
+	int		 fmt[STORE_ARGS_MAX];	/* 1: binary */
+	char		 num[STORE_ARGS_MAX][24];	/* numbers, as text */
+};
+
+/* Appends a parameter: text (NULL is SQL NULL), bytes, or a number. */
+void		 store_arg_text(struct store_args *, const char *);
+void		 store_arg_bytes(struct store_args *, const void *, size_t);
+void		 store_arg_int(struct store_args *, long long);
+
+struct pg_result;
+/*
+ * Runs st with a (NULL when st takes none) on s's connection, preparing it
+ * there first if this connection has not.  Returns the result (the caller
+ * PQclear()s it) when its status is st->want; otherwise NULL, logged, and
+ * *res (may be NULL) says STORE_DOWN (unreachable, or the outcome unknown)
+ * or STORE_ERROR (the database said no).
+ */
+struct pg_result *store_run(struct store *, const struct store_stmt *st,
+		    const struct store_args *a, enum store_result *res);
+/*
+ * The same in single-row mode, for reads too large to hold: calls
+ * row(r, arg) with each row's one-row result (borrowed for the call).
+ * row returning -1 stops the calls; the rest is drained so the connection
+ * stays usable.  0, or -1 (logged) if the statement failed or row said -1.
+ */
+int		 store_stream(struct store *, const struct store_stmt *st,
+		    const struct store_args *a,
+		    int (*row)(const struct pg_result *, void *), void *arg);
+/*
+ * A transaction around the next statements, closed by store_rollback (the
+ * only ending the library needs: the dry-run purge).  Inside one nothing
+ * is re-sent, since a lost connection takes the transaction with it.
+ * 0 / -1 (logged); store_rollback always leaves s outside a transaction.
+ */
+int		 store_begin(struct store *);
+int		 store_rollback(struct store *);
 
 /* ---- spoolrec.c: a spooled submission as bytes (pure) ---- */
 
