@@ -14,7 +14,7 @@ WRAP=$(mktemp -d /tmp/vawg-vg-bin.XXXXXX)
 chmod 1777 "$LOGS"
 chmod 755 "$WRAP"
 trap 'rm -rf "$WRAP"' EXIT
-VG="valgrind --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite --show-leak-kinds=definite --child-silent-after-fork=no"
+VG="valgrind --error-exitcode=99 --suppressions=$ROOT/tests/valgrind.supp --leak-check=full --errors-for-leak-kinds=definite --show-leak-kinds=definite --child-silent-after-fork=no"
 
 # The stack script starts "$VAWG_BIN/<program>": point it at wrappers.
 for p in vawg-public vawg-admin; do
