@@ -38,8 +38,8 @@ _Static_assert(ADMIN_MAC_KEY_BYTES == crypto_auth_KEYBYTES &&
 _Static_assert(ADMIN_MAC_KEY_BYTES >= crypto_generichash_KEYBYTES_MIN &&
     ADMIN_MAC_KEY_BYTES <= crypto_generichash_KEYBYTES_MAX,
     "admin.key is a crypto_generichash key");
-_Static_assert(ADMIN_HASH_BYTES >= crypto_generichash_BYTES_MIN &&
-    ADMIN_HASH_BYTES <= crypto_generichash_BYTES_MAX,
+_Static_assert(STAFF_HASH_BYTES >= crypto_generichash_BYTES_MIN &&
+    STAFF_HASH_BYTES <= crypto_generichash_BYTES_MAX,
     "a session or throttle hash is a crypto_generichash output");
 _Static_assert(TOKEN_B64_MAX >= sodium_base64_ENCODED_LEN(SESSION_TOKEN_BYTES,
     sodium_base64_VARIANT_URLSAFE_NO_PADDING) &&
@@ -81,16 +81,16 @@ admin_init(struct admin_app *a)
 /* A keyed hash naming an account or an address in the throttle table. */
 static void
 throttle_key(const struct admin_app *a, const char *kind, const char *v,
-    unsigned char out[ADMIN_HASH_BYTES])
+    unsigned char out[STAFF_HASH_BYTES])
 {
 	crypto_generichash_state st;
 
 	crypto_generichash_init(&st, a->mac_key, ADMIN_MAC_KEY_BYTES,
-	    ADMIN_HASH_BYTES);
+	    STAFF_HASH_BYTES);
 	crypto_generichash_update(&st, (const unsigned char *)kind,
 	    strlen(kind) + 1);
 	crypto_generichash_update(&st, (const unsigned char *)v, strlen(v));
-	crypto_generichash_final(&st, out, ADMIN_HASH_BYTES);
+	crypto_generichash_final(&st, out, STAFF_HASH_BYTES);
 }
 
 static int
@@ -125,8 +125,8 @@ password_ok(const struct admin_app *a, const struct account *u,
 
 /* The throttle entries for an account and an address (keyed hashes). */
 struct throttle {
-	unsigned char	 user[ADMIN_HASH_BYTES];
-	unsigned char	 addr[ADMIN_HASH_BYTES];
+	unsigned char	 user[STAFF_HASH_BYTES];
+	unsigned char	 addr[STAFF_HASH_BYTES];
 };
 
 /* Seconds to wait before another try (0: go ahead), or -1 on error. */
@@ -226,7 +226,7 @@ admin_session_start(struct admin_app *a, const struct req *r,
     int32_t account_id, struct resp *s)
 {
 	unsigned char	 token[SESSION_TOKEN_BYTES], c[CSRF_BYTES];
-	unsigned char	 hash[ADMIN_HASH_BYTES];
+	unsigned char	 hash[STAFF_HASH_BYTES];
 	char		 text[TOKEN_B64_MAX], csrf[TOKEN_B64_MAX];
 	int		 rc = -1;
 
@@ -268,14 +268,14 @@ admin_session_clear_cookie(const struct req *r, struct resp *s)
 
 int
 admin_cookie_token(const char *header, int https,
-    unsigned char hash[ADMIN_HASH_BYTES])
+    unsigned char hash[STAFF_HASH_BYTES])
 {
 	unsigned char	 token[SESSION_TOKEN_BYTES];
 
 	if (!cookie_value(header, https ? COOKIE_NAME_TLS : COOKIE_NAME, token,
 	    sizeof(token)))
 		return 0;
-	crypto_generichash(hash, ADMIN_HASH_BYTES, token, sizeof(token), NULL,
+	crypto_generichash(hash, STAFF_HASH_BYTES, token, sizeof(token), NULL,
 	    0);
 	sodium_memzero(token, sizeof(token));
 	return 1;

@@ -22,9 +22,6 @@
 #include "staffdb.h"
 #include "web.h"
 
-/* A session token's and a throttle entry's hash: the store binds exactly
- * this many bytes (crypto_generichash_BYTES; checked in admin.c). */
-#define ADMIN_HASH_BYTES	32
 
 /* ---- config.c: the admin pool's settings, read once at start ---- */
 
@@ -88,7 +85,7 @@ int	 admin_session_start(struct admin_app *, const struct req *,
 void	 admin_session_clear_cookie(const struct req *, struct resp *);
 /* The hash of the session token in a Cookie header: 1 found, 0 not. */
 int	 admin_cookie_token(const char *header, int https,
-	    unsigned char hash[ADMIN_HASH_BYTES]);
+	    unsigned char hash[STAFF_HASH_BYTES]);
 /* 1 if given[0..len) is the session's synchronizer token, else 0. */
 int	 admin_csrf_ok(const struct staff_session *, const char *given,
 	    size_t len);
@@ -111,7 +108,7 @@ int	 route_read_form(struct req *, struct resp *s, struct kvlist *kv,
 /* The session behind the cookie into *sess and its hash: 1, or 0 with a
  * redirect to the sign-in page (GET) or a 403 page (POST) on s. */
 int	 route_need_session(struct admin_app *, struct req *, struct resp *s,
-	    struct staff_session *sess, unsigned char hash[ADMIN_HASH_BYTES]);
+	    struct staff_session *sess, unsigned char hash[STAFF_HASH_BYTES]);
 
 /* ---- the pages: every one fills s, or streams and sets s->streamed ---- */
 

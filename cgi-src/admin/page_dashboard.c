@@ -154,7 +154,7 @@ page_dashboard_get(struct admin_app *a, struct req *r, struct resp *s)
 {
 	struct staff_session	 sess;
 	struct view_dict	*root, *page = NULL, *d;
-	unsigned char		 hash[ADMIN_HASH_BYTES];
+	unsigned char		 hash[STAFF_HASH_BYTES];
 	char			 from[16], to[16];
 	size_t			 i;
 

@@ -109,7 +109,7 @@ page_export_get(struct admin_app *a, struct req *r, struct resp *s)
 {
 	struct staff_session	 sess;
 	struct kvlist		 kv = { 0 };
-	unsigned char		 hash[ADMIN_HASH_BYTES];
+	unsigned char		 hash[STAFF_HASH_BYTES];
 	const char		*form, *from, *to;
 	long long		 count;
 
@@ -157,7 +157,7 @@ page_export_reauth(struct admin_app *a, struct req *r, struct resp *s)
 	    NULL };
 	struct staff_session	 sess;
 	struct kvlist		 kv = { 0 }, q = { 0 };
-	unsigned char		 hash[ADMIN_HASH_BYTES];
+	unsigned char		 hash[STAFF_HASH_BYTES];
 	const char		*csrf, *pass, *query;
 	size_t			 len = 0, passlen = 0;
 	int64_t			 wait;

@@ -127,7 +127,7 @@ page_login_logout(struct admin_app *a, struct req *r, struct resp *s)
 	static const char *const allowed[] = { "_csrf", NULL };
 	struct staff_session	 sess;
 	struct kvlist		 kv = { 0 };
-	unsigned char		 hash[ADMIN_HASH_BYTES];
+	unsigned char		 hash[STAFF_HASH_BYTES];
 	const char		*csrf;
 	size_t			 len = 0;
 

@@ -139,7 +139,7 @@ route_read_form(struct req *r, struct resp *s, struct kvlist *kv,
 
 int
 route_need_session(struct admin_app *a, struct req *r, struct resp *s,
-    struct staff_session *sess, unsigned char hash[ADMIN_HASH_BYTES])
+    struct staff_session *sess, unsigned char hash[STAFF_HASH_BYTES])
 {
 	if (admin_cookie_token(r->cookie, r->https, hash) &&
 	    store_session_get(a->store, hash, a->cfg->session_idle,
