@@ -89,6 +89,9 @@ int	 env_num(const char *name, long long fallback, long long min,
  * length, or -1 (logged) if it cannot be read or is larger than max.
  */
 ssize_t	 file_read_small(const char *path, unsigned char *out, size_t max);
+/* Writes all of data to fd, through short writes and EINTR.  0 / -1
+ * (errno set). */
+int	 file_write_all(int fd, const void *data, size_t len);
 /* Reads exactly n bytes from path into sodium_malloc()ed *out (owned:
  * sodium_free it).  0 / -1 (logged). */
 int	 file_read_secret(const char *path, size_t n, unsigned char **out);

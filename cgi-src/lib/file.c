@@ -72,8 +72,8 @@ file_read_secret(const char *path, size_t n, unsigned char **out)
 	return 0;
 }
 
-static int
-write_all(int fd, const void *data, size_t len)
+int
+file_write_all(int fd, const void *data, size_t len)
 {
 	const char	*p = data;
 	ssize_t		 n;
@@ -132,7 +132,7 @@ file_write_private(const char *path, const void *data, size_t len,
 		return -1;
 	}
 	/* The mode asked for, whatever the umask. */
-	if (fchmod(fd, mode) == -1 || write_all(fd, data, len) == -1 ||
+	if (fchmod(fd, mode) == -1 || file_write_all(fd, data, len) == -1 ||
 	    fsync(fd) == -1) {
 		fprintf(stderr, "%s: %s\n", tmp, strerror(errno));
 		close(fd);

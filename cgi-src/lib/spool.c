@@ -40,23 +40,6 @@
 _Static_assert(TMP_NAME >= SPOOLREC_NAME - 1 + sizeof("..-2147483648.tmp"),
     "\".<record name>.<pid>.tmp\" fits whole");
 
-static int
-write_all(int fd, const char *p, size_t len)
-{
-	ssize_t	 n;
-
-	while (len > 0) {
-		if ((n = write(fd, p, len)) == -1) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
 /* Is name one of our temporary files, ".<record name>.<pid>.tmp"? */
 static int
 is_tmp_name(const char *name)
@@ -100,7 +83,7 @@ spool_write(const char *dir, const struct spoolrec *rec)
 		goto out;
 	}
 	made = 1;
-	if (write_all(fd, enc.data, enc.len) == -1 || fsync(fd) == -1) {
+	if (file_write_all(fd, enc.data, enc.len) == -1 || fsync(fd) == -1) {
 		LOG_ERR("cannot write a spool file: %s", strerror(errno));
 		goto out;
 	}

@@ -75,5 +75,7 @@ extern const struct unit_test	spool_tests[];
 extern const size_t		spool_ntests;
 extern const struct unit_test	csv_tests[], keyring_tests[];
 extern const size_t		csv_ntests, keyring_ntests;
+extern const struct unit_test	file_tests[], pairs_tests[];
+extern const size_t		file_ntests, pairs_ntests;
 
 #endif /* CHECK_H */

@@ -66,6 +66,7 @@ static const struct {
 	{ spool_tests, &spool_ntests },
 	{ seal_tests, &seal_ntests },	/* last: Argon2id makes it slow */
 	{ csv_tests, &csv_ntests }, { keyring_tests, &keyring_ntests },
+	{ file_tests, &file_ntests }, { pairs_tests, &pairs_ntests },
 };
 
 int
