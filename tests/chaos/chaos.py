@@ -26,15 +26,11 @@ CHAOS_WORKER_KILLS override the defaults.
 """
 
 import argparse
-import base64
 import collections
 import hashlib
-import json
 import os
 import random
-import shutil
 import signal
-import subprocess
 import sys
 import threading
 import time
@@ -49,6 +45,8 @@ import html_checks                  # noqa: E402
 import rows as rows_mod             # noqa: E402
 import stack as stack_mod           # noqa: E402
 from http_client import Client      # noqa: E402
+from report import Results, figure, finish, on_term, out, \
+    wait_healthy                    # noqa: E402
 
 FORMS = ('consultation', 'referral')
 TOKEN_READY = 1.1       # seconds after its GET before a token may be posted
@@ -60,27 +58,6 @@ DRAIN_WAIT = 90         # seconds for the spool to empty after the run
 HEALTH_WAIT = 60
 PG_TIMEOUT = 120
 REF_ALPHABET = '23456789ABCDEFGHJKMNPQRSTVWXYZ'
-
-ROWS_SQL = """
-SELECT coalesce(json_agg(json_build_object(
-  'id', s.id, 'idem', encode(s.idem_key, 'hex'), 'form', f.name,
-  'sealed', encode(s.sealed, 'hex'), 'reference', s.reference,
-  'plain', s.plain, 'version_id', s.version_id) ORDER BY s.id), '[]'::json)
-FROM vawg.submission s
-JOIN vawg.form_version v ON v.id = s.version_id
-JOIN vawg.form f ON f.id = v.form_id;
-"""
-
-
-def out(line):
-    print(line, flush=True)
-
-
-def token_idem(token):
-    """The idempotency key (hex) inside a form token: version(1) | form
-    id(4) | issued(8) | nonce(16) | MAC, base64url without padding."""
-    raw = base64.urlsafe_b64decode(token + '=' * (-len(token) % 4))
-    return raw[13:29].hex()
 
 
 def reference_of(idem_hex):
@@ -107,18 +84,6 @@ class ChaosStack(stack_mod.Stack):
         e = super().env()
         e['VAWG_WORKERS'] = str(self.workers)
         return e
-
-    def stack_sh(self, *args, timeout=PG_TIMEOUT):
-        p = subprocess.run(['bash', os.path.join(self.repo, 'conf',
-                                                 'stack.sh')] + list(args),
-                           cwd=self.repo, env=self.env(),
-                           stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                           stderr=subprocess.STDOUT, timeout=timeout)
-        return p.returncode, p.stdout.decode('utf-8', 'replace')
-
-    @property
-    def spool(self):
-        return os.path.join(self.var, 'spool')
 
 
 class Run:
@@ -176,7 +141,7 @@ def fetch_token(client, form, run):
 def submit(client, form, token, answers, run, deadline):
     """Posts one answer set until it is confirmed, like a patient user:
     again after a 5xx or a dropped connection, with the same token."""
-    idem = token_idem(token)
+    idem = forms_mod.token_idem(token)
     first = time.monotonic()
     shown = None
     for attempt in range(MAX_ATTEMPTS):
@@ -302,13 +267,13 @@ def db_thread(st, run, times, rng, t0):
             time.sleep(0.05)
         if run.stop.is_set():
             return
-        rc, msg = st.stack_sh('pg-stop', 'immediate')
+        rc, msg = st.script('pg-stop', 'immediate', timeout=PG_TIMEOUT)
         if rc != 0:
             with run.lock:
                 run.db_errors.append('pg-stop immediate: %s'
                                      % msg.strip()[-200:])
         time.sleep(rng.uniform(0.5, 4.0))
-        rc, msg = st.stack_sh('pg-start')
+        rc, msg = st.script('pg-start', timeout=PG_TIMEOUT)
         if rc != 0:
             with run.lock:
                 run.db_errors.append('pg-start: %s' % msg.strip()[-200:])
@@ -328,12 +293,7 @@ def kill_thread(st, run, times, rng, t0):
 
 
 def spool_records(st, sub=''):
-    d = os.path.join(st.spool, sub)
-    try:
-        return [os.path.join(d, n) for n in os.listdir(d)
-                if n.endswith('.rec') or '.rec.' in n]
-    except OSError:
-        return []
+    return st.spool_records(sub, missing_ok=True)
 
 
 def watch_thread(st, run):
@@ -361,18 +321,6 @@ def watch_thread(st, run):
 
 # ---- after
 
-def wait_healthy(st, client, seconds):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        try:
-            if client.get('/healthz', timeout=3).status == 200:
-                return True
-        except OSError:
-            pass
-        time.sleep(0.25)
-    return False
-
-
 def count_log(st, needle):
     """How many times needle occurs in the pool's log (an event class)."""
     try:
@@ -396,21 +344,8 @@ def log_canaries(st, canaries):
     return hits
 
 
-def decrypt_all(st, rows):
-    lines = ['%s\t%s\t%s' % (r['idem'], r['form'], r['sealed'])
-             for r in rows]
-    if not lines:
-        return []
-    return st.decrypt(lines, timeout=600)
-
-
-def plain_normal(plain):
-    return {k: (sorted(v) if isinstance(v, list) else v)
-            for k, v in (plain or {}).items()}
-
-
 def verify(st, run, checks, figure):
-    rows = json.loads(st.psql(ROWS_SQL, timeout=300))
+    rows = rows_mod.rows_after(st, 0, timeout=300)
     figure('chaos_rows', len(rows))
     by_idem = collections.defaultdict(list)
     by_ref = collections.defaultdict(list)
@@ -430,7 +365,8 @@ def verify(st, run, checks, figure):
                 r['version_id'] != answers.form.version_id:
             wrong.append('%s: row has %s/%s version %s' % (
                 ref, r['reference'], r['form'], r['version_id']))
-        elif plain_normal(r['plain']) != answers.expected_plain():
+        elif rows_mod.plain_normal(r['plain']) != \
+                answers.expected_plain():
             wrong.append('%s: plain answers differ' % ref)
     unconfirmed_rows = sum(1 for i in by_idem if i not in run.confirmed)
     figure('chaos_lost', len(lost))
@@ -445,7 +381,7 @@ def verify(st, run, checks, figure):
            '%d rows differ from their confirmation: %s' % (len(wrong),
                                                            wrong[:5]))
     t0 = time.monotonic()
-    dec = decrypt_all(st, rows)
+    dec = rows_mod.decrypt_rows(st, rows, timeout=600)
     figure('chaos_decrypt_seconds', '%.1f' % (time.monotonic() - t0))
     bad, mismatch = [], []
     for r, (status, rest) in zip(rows, dec):
@@ -468,10 +404,6 @@ def verify(st, run, checks, figure):
                                                      mismatch[:5]))
 
 
-def on_term(signum, frame):
-    raise KeyboardInterrupt()
-
-
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
     ap.add_argument('--bin', default=os.path.join(REPO, 'build'))
@@ -491,19 +423,8 @@ def main():
     rng = random.Random(seed)
     signal.signal(signal.SIGTERM, on_term)
 
-    passed, failed = [0], [0]
-
-    def check(name, ok, why=''):
-        if ok:
-            passed[0] += 1
-            out('ok   %s' % name)
-        else:
-            failed[0] += 1
-            out('FAIL %s: %s' % (name, why))
-
-    def figure(name, value):
-        out('%s: %s' % (name, value))
-
+    results = Results()
+    check = results.check
     out('seed: %d' % seed)
     out('chaos_seconds: %d' % seconds)
     bin_dir = os.path.abspath(args.bin)
@@ -516,7 +437,7 @@ def main():
     try:
         rc, log = st.script('start')
         started = True
-        if rc != 0 or not wait_healthy(st, client, HEALTH_WAIT):
+        if rc != 0 or wait_healthy(client, HEALTH_WAIT) is not None:
             check('stack_start', False, 'stack.sh start exited %d: %s' % (
                 rc, ' | '.join(log.strip().splitlines()[-8:])))
             return 1
@@ -558,11 +479,11 @@ def main():
         for t in workers + chaos:
             t.join(POST_TIMEOUT + 5)
         # Whatever the chaos left, the database is up for the checks.
-        st.stack_sh('pg-start')
+        st.script('pg-start', timeout=PG_TIMEOUT)
         load_seconds = time.monotonic() - t0
 
         t1 = time.monotonic()
-        healthy = wait_healthy(st, client, HEALTH_WAIT)
+        healthy = wait_healthy(client, HEALTH_WAIT) is None
         left = spool_records(st)
         while left and time.monotonic() - t1 < DRAIN_WAIT:
             time.sleep(0.25)
@@ -636,26 +557,13 @@ def main():
         verify(st, run, check, figure)
     except KeyboardInterrupt:
         out('interrupted')
-        failed[0] += 1
+        results.failed += 1
     except Exception as e:      # a broken run is a failure, not a crash
-        out('FAIL chaos_runner: %s: %s' % (type(e).__name__, e))
-        failed[0] += 1
+        results.fail('chaos_runner', '%s: %s' % (type(e).__name__, e))
     finally:
         run.stop.set()
-        signal.signal(signal.SIGINT, signal.SIG_IGN)
-        signal.signal(signal.SIGTERM, signal.SIG_IGN)
-        if started:
-            rc, log = st.script('stop', timeout=120)
-            if rc != 0:
-                out('FAIL stack_stop: %s'
-                    % ' | '.join(log.strip().splitlines()[-5:]))
-                failed[0] += 1
-        if args.keep or failed[0]:
-            out('kept: %s' % var)
-        else:
-            shutil.rmtree(var, ignore_errors=True)
-        out('%d passed, %d failed' % (passed[0], failed[0]))
-    return 0 if failed[0] == 0 else 1
+        status = finish(st, started, args.keep, results)
+    return status
 
 
 if __name__ == '__main__':
