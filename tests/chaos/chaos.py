@@ -404,157 +404,192 @@ def verify(st, run, checks, figure):
                                                      mismatch[:5]))
 
 
-def main():
-    ap = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
-    ap.add_argument('--bin', default=os.path.join(REPO, 'build'))
-    ap.add_argument('--seconds', type=int,
-                    default=int(os.environ.get('CHAOS_SECONDS', '60')))
-    ap.add_argument('--seed', type=int, default=None)
-    ap.add_argument('--keep', action='store_true')
-    args = ap.parse_args()
-    seconds = max(10, min(args.seconds, 24 * 3600))
-    threads = int(os.environ.get('CHAOS_THREADS', '4'))
-    restarts = int(os.environ.get('CHAOS_DB_RESTARTS',
-                                  str(max(2, seconds // 15))))
-    kills = int(os.environ.get('CHAOS_WORKER_KILLS',
-                               str(max(3, seconds // 8))))
-    seed = args.seed if args.seed is not None else \
-        random.SystemRandom().randrange(1 << 30)
-    rng = random.Random(seed)
-    signal.signal(signal.SIGTERM, on_term)
+class Plan:
+    """How long the load runs, with how many threads, and how many
+    database restarts and worker kills, from the options and the
+    environment."""
 
+    def __init__(self):
+        ap = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
+        ap.add_argument('--bin', default=os.path.join(REPO, 'build'))
+        ap.add_argument('--seconds', type=int,
+                        default=int(os.environ.get('CHAOS_SECONDS', '60')))
+        ap.add_argument('--seed', type=int, default=None)
+        ap.add_argument('--keep', action='store_true')
+        args = ap.parse_args()
+        self.bin = os.path.abspath(args.bin)
+        self.keep = args.keep
+        self.seconds = seconds = max(10, min(args.seconds, 24 * 3600))
+        self.threads = int(os.environ.get('CHAOS_THREADS', '4'))
+        self.restarts = int(os.environ.get('CHAOS_DB_RESTARTS',
+                                           str(max(2, seconds // 15))))
+        self.kills = int(os.environ.get('CHAOS_WORKER_KILLS',
+                                        str(max(3, seconds // 8))))
+        self.seed = args.seed if args.seed is not None else \
+            random.SystemRandom().randrange(1 << 30)
+
+
+def start(st, client, check):
+    """The stack started and answering, and its forms; None if not."""
+    rc, log = st.script('start')
+    if rc != 0 or wait_healthy(client, HEALTH_WAIT) is not None:
+        check('stack_start', False, 'stack.sh start exited %d: %s' % (
+            rc, ' | '.join(log.strip().splitlines()[-8:])))
+        return None
+    check('stack_start', True)
+    forms = forms_mod.load_forms(st)
+    missing = [n for n in FORMS if n not in forms]
+    if missing:
+        check('forms_defined', False, 'no form %s' % missing)
+        return None
+    return forms
+
+
+def load(st, forms, run, plan):
+    """The load, with the database restarts and the kills at random
+    moments of it; the database is up again at the end.  Returns (load
+    threads still running, seconds it took, the spool watcher)."""
+    rng = random.Random(plan.seed)
+    seconds, seed = plan.seconds, plan.seed
+    t0 = time.monotonic()
+    deadline = t0 + seconds
+    # DB restarts and kills at random moments of the load, leaving the
+    # last 15% quiet so the tail of the load meets a steady system.
+    db_times = sorted(rng.uniform(0.05, 0.85) * seconds
+                      for _ in range(plan.restarts))
+    kill_times = sorted(rng.uniform(0.05, 0.85) * seconds
+                        for _ in range(plan.kills))
+    workers = [threading.Thread(target=load_thread, daemon=True,
+                                args=(st.port, forms, run,
+                                      seed * 31 + i, deadline))
+               for i in range(plan.threads)]
+    chaos = [threading.Thread(target=db_thread, daemon=True,
+                              args=(st, run, db_times,
+                                    random.Random(seed + 1), t0)),
+             threading.Thread(target=kill_thread, daemon=True,
+                              args=(st, run, kill_times,
+                                    random.Random(seed + 2), t0))]
+    watcher = threading.Thread(target=watch_thread, daemon=True,
+                               args=(st, run))
+    for t in workers + chaos + [watcher]:
+        t.start()
+    for t in workers:
+        t.join(seconds + RETRY_FOR + 2 * POST_TIMEOUT + 30)
+    hung = sum(t.is_alive() for t in workers)
+    for t in chaos:
+        t.join(PG_TIMEOUT)
+    run.stop.set()
+    for t in workers + chaos:
+        t.join(POST_TIMEOUT + 5)
+    # Whatever the chaos left, the database is up for the checks.
+    st.script('pg-start', timeout=PG_TIMEOUT)
+    return hung, time.monotonic() - t0, watcher
+
+
+def drain(st, client, watcher):
+    """Waits for /healthz and for the spool to empty; returns (healthy,
+    records left, seconds waited)."""
+    t1 = time.monotonic()
+    healthy = wait_healthy(client, HEALTH_WAIT) is None
+    left = spool_records(st)
+    while left and time.monotonic() - t1 < DRAIN_WAIT:
+        time.sleep(0.25)
+        left = spool_records(st)
+    seconds = time.monotonic() - t1
+    watcher.join(5)
+    time.sleep(0.5)     # the replayer's last log lines
+    return healthy, left, seconds
+
+
+def run_figures(st, run, load_seconds, drain_seconds):
+    figure('chaos_posts', run.submissions)
+    figure('chaos_post_requests', run.attempts)
+    figure('chaos_confirmed', len(run.confirmed))
+    figure('chaos_unconfirmed', run.unconfirmed)
+    figure('chaos_db_restarts', run.db_restarts)
+    figure('chaos_worker_kills', run.worker_kills)
+    figure('chaos_replayer_kills', run.replayer_kills)
+    figure('chaos_spooled', count_log(st, b'submission spooled'))
+    figure('chaos_replayed', count_log(st, b': replayed\n'))
+    figure('chaos_spool_max_depth', run.max_spool)
+    figure('chaos_spool_files_scanned', run.spool_files_scanned)
+    figure('chaos_503', run.honest_503)
+    figure('chaos_5xx_other_than_503', run.other_5xx)
+    figure('chaos_dropped_connections', run.conn_errors)
+    figure('chaos_statuses', ' '.join(
+        '%s=%d' % (k, v) for k, v in sorted(run.statuses.items(),
+                                            key=lambda x: str(x[0]))))
+    figure('chaos_load_seconds', '%.0f' % load_seconds)
+    figure('chaos_drain_seconds', '%.1f' % drain_seconds)
+
+
+def run_checks(st, run, check, plan, hung, healthy, left):
+    """One check line for each promise the chaos must not break."""
+    check('load_threads_finished', hung == 0,
+          '%d load threads still running' % hung)
+    check('load_confirmed_posts', len(run.confirmed) >= 10,
+          'only %d confirmations in %ds' % (len(run.confirmed),
+                                            plan.seconds))
+    check('every_post_confirmed_eventually', run.unconfirmed == 0,
+          '%d answer sets never confirmed within %ds of retries'
+          % (run.unconfirmed, RETRY_FOR))
+    check('database_restarted_k_times',
+          run.db_restarts == plan.restarts and not run.db_errors,
+          '%d of %d restarts; %s' % (run.db_restarts, plan.restarts,
+                                      '; '.join(run.db_errors[:3])))
+    check('workers_killed', run.worker_kills >= 1,
+          'no worker was killed (%d planned)' % plan.kills)
+    check('spool_used', count_log(st, b'submission spooled') > 0,
+          'no post was spooled: the outages met no post')
+    check('reference_is_the_tokens', not run.bad_refs,
+          '%d confirmations showed another reference than their '
+          'token\'s: %s' % (len(run.bad_refs), run.bad_refs[:3]))
+    check('same_token_same_reference', not run.changed_refs,
+          'a retried post showed another reference: %s'
+          % run.changed_refs[:3])
+    check('no_unexpected_answers', not run.unexpected,
+          '%d: %s' % (len(run.unexpected), run.unexpected[:3]))
+    # A SIGKILLed worker can break the one request it holds, no more.
+    check('5xx_other_than_503_only_from_kills',
+          run.other_5xx <= run.worker_kills,
+          '%d 5xx other than 503 for %d worker kills'
+          % (run.other_5xx, run.worker_kills))
+    check('healthy_after', healthy, '/healthz not 200 after the run')
+    check('spool_drained', not left,
+          '%d records still spooled %ds after the run'
+          % (len(left), DRAIN_WAIT))
+    failed_recs = spool_records(st, 'failed')
+    figure('chaos_spool_failed', len(failed_recs))
+    check('nothing_set_aside', not failed_recs,
+          '%d records in spool/failed/' % len(failed_recs))
+    check('no_canary_in_spool', not run.spool_canary_hits,
+          'canaries in clear in spool files: %s'
+          % run.spool_canary_hits[:5])
+    hits = log_canaries(st, list(run.canaries))
+    check('no_canary_in_logs', not hits, '; '.join(hits[:5]))
+    verify(st, run, check, figure)
+
+
+def main():
+    plan = Plan()
+    signal.signal(signal.SIGTERM, on_term)
     results = Results()
-    check = results.check
-    out('seed: %d' % seed)
-    out('chaos_seconds: %d' % seconds)
-    bin_dir = os.path.abspath(args.bin)
-    var = stack_mod.make_var_dir()
-    st = ChaosStack(REPO, bin_dir, var, stack_mod.free_port())
+    out('seed: %d' % plan.seed)
+    out('chaos_seconds: %d' % plan.seconds)
+    st = ChaosStack(REPO, plan.bin, stack_mod.make_var_dir(),
+                    stack_mod.free_port())
     client = Client(st.port)
     run = Run()
     started = False
-    workers = []
     try:
-        rc, log = st.script('start')
         started = True
-        if rc != 0 or wait_healthy(client, HEALTH_WAIT) is not None:
-            check('stack_start', False, 'stack.sh start exited %d: %s' % (
-                rc, ' | '.join(log.strip().splitlines()[-8:])))
+        forms = start(st, client, results.check)
+        if forms is None:
             return 1
-        check('stack_start', True)
-        forms = forms_mod.load_forms(st)
-        missing = [n for n in FORMS if n not in forms]
-        if missing:
-            check('forms_defined', False, 'no form %s' % missing)
-            return 1
-
-        t0 = time.monotonic()
-        deadline = t0 + seconds
-        # DB restarts and kills at random moments of the load, leaving the
-        # last 15% quiet so the tail of the load meets a steady system.
-        db_times = sorted(rng.uniform(0.05, 0.85) * seconds
-                          for _ in range(restarts))
-        kill_times = sorted(rng.uniform(0.05, 0.85) * seconds
-                            for _ in range(kills))
-        workers = [threading.Thread(target=load_thread, daemon=True,
-                                    args=(st.port, forms, run,
-                                          seed * 31 + i, deadline))
-                   for i in range(threads)]
-        chaos = [threading.Thread(target=db_thread, daemon=True,
-                                  args=(st, run, db_times,
-                                        random.Random(seed + 1), t0)),
-                 threading.Thread(target=kill_thread, daemon=True,
-                                  args=(st, run, kill_times,
-                                        random.Random(seed + 2), t0))]
-        watcher = threading.Thread(target=watch_thread, daemon=True,
-                                   args=(st, run))
-        for t in workers + chaos + [watcher]:
-            t.start()
-        for t in workers:
-            t.join(seconds + RETRY_FOR + 2 * POST_TIMEOUT + 30)
-        hung = sum(t.is_alive() for t in workers)
-        for t in chaos:
-            t.join(PG_TIMEOUT)
-        run.stop.set()
-        for t in workers + chaos:
-            t.join(POST_TIMEOUT + 5)
-        # Whatever the chaos left, the database is up for the checks.
-        st.script('pg-start', timeout=PG_TIMEOUT)
-        load_seconds = time.monotonic() - t0
-
-        t1 = time.monotonic()
-        healthy = wait_healthy(client, HEALTH_WAIT) is None
-        left = spool_records(st)
-        while left and time.monotonic() - t1 < DRAIN_WAIT:
-            time.sleep(0.25)
-            left = spool_records(st)
-        drain = time.monotonic() - t1
-        watcher.join(5)
-        time.sleep(0.5)     # the replayer's last log lines
-
-        figure('chaos_posts', run.submissions)
-        figure('chaos_post_requests', run.attempts)
-        figure('chaos_confirmed', len(run.confirmed))
-        figure('chaos_unconfirmed', run.unconfirmed)
-        figure('chaos_db_restarts', run.db_restarts)
-        figure('chaos_worker_kills', run.worker_kills)
-        figure('chaos_replayer_kills', run.replayer_kills)
-        figure('chaos_spooled', count_log(st, b'submission spooled'))
-        figure('chaos_replayed', count_log(st, b': replayed\n'))
-        figure('chaos_spool_max_depth', run.max_spool)
-        figure('chaos_spool_files_scanned', run.spool_files_scanned)
-        figure('chaos_503', run.honest_503)
-        figure('chaos_5xx_other_than_503', run.other_5xx)
-        figure('chaos_dropped_connections', run.conn_errors)
-        figure('chaos_statuses', ' '.join(
-            '%s=%d' % (k, v) for k, v in sorted(run.statuses.items(),
-                                                key=lambda x: str(x[0]))))
-        figure('chaos_load_seconds', '%.0f' % load_seconds)
-        figure('chaos_drain_seconds', '%.1f' % drain)
-
-        check('load_threads_finished', hung == 0,
-              '%d load threads still running' % hung)
-        check('load_confirmed_posts', len(run.confirmed) >= 10,
-              'only %d confirmations in %ds' % (len(run.confirmed),
-                                                seconds))
-        check('every_post_confirmed_eventually', run.unconfirmed == 0,
-              '%d answer sets never confirmed within %ds of retries'
-              % (run.unconfirmed, RETRY_FOR))
-        check('database_restarted_k_times',
-              run.db_restarts == restarts and not run.db_errors,
-              '%d of %d restarts; %s' % (run.db_restarts, restarts,
-                                          '; '.join(run.db_errors[:3])))
-        check('workers_killed', run.worker_kills >= 1,
-              'no worker was killed (%d planned)' % kills)
-        check('spool_used', count_log(st, b'submission spooled') > 0,
-              'no post was spooled: the outages met no post')
-        check('reference_is_the_tokens', not run.bad_refs,
-              '%d confirmations showed another reference than their '
-              'token\'s: %s' % (len(run.bad_refs), run.bad_refs[:3]))
-        check('same_token_same_reference', not run.changed_refs,
-              'a retried post showed another reference: %s'
-              % run.changed_refs[:3])
-        check('no_unexpected_answers', not run.unexpected,
-              '%d: %s' % (len(run.unexpected), run.unexpected[:3]))
-        # A SIGKILLed worker can break the one request it holds, no more.
-        check('5xx_other_than_503_only_from_kills',
-              run.other_5xx <= run.worker_kills,
-              '%d 5xx other than 503 for %d worker kills'
-              % (run.other_5xx, run.worker_kills))
-        check('healthy_after', healthy, '/healthz not 200 after the run')
-        check('spool_drained', not left,
-              '%d records still spooled %ds after the run'
-              % (len(left), DRAIN_WAIT))
-        failed_recs = spool_records(st, 'failed')
-        figure('chaos_spool_failed', len(failed_recs))
-        check('nothing_set_aside', not failed_recs,
-              '%d records in spool/failed/' % len(failed_recs))
-        check('no_canary_in_spool', not run.spool_canary_hits,
-              'canaries in clear in spool files: %s'
-              % run.spool_canary_hits[:5])
-        hits = log_canaries(st, list(run.canaries))
-        check('no_canary_in_logs', not hits, '; '.join(hits[:5]))
-        verify(st, run, check, figure)
+        hung, load_seconds, watcher = load(st, forms, run, plan)
+        healthy, left, drain_seconds = drain(st, client, watcher)
+        run_figures(st, run, load_seconds, drain_seconds)
+        run_checks(st, run, results.check, plan, hung, healthy, left)
     except KeyboardInterrupt:
         out('interrupted')
         results.failed += 1
@@ -562,7 +597,7 @@ def main():
         results.fail('chaos_runner', '%s: %s' % (type(e).__name__, e))
     finally:
         run.stop.set()
-        status = finish(st, started, args.keep, results)
+        status = finish(st, started, plan.keep, results)
     return status
 
 
