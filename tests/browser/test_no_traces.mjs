@@ -10,7 +10,7 @@
 // POST (C code) can remove it.  See exit.js for the JavaScript answer.
 import { withBrowser } from './lib/browser.mjs';
 import { form, fillForm, validAnswers, newCanary } from './lib/forms.mjs';
-import { goto, waitFillTime, submit, reference } from './lib/journey.mjs';
+import { followFormLink, waitFillTime, submit, reference } from './lib/journey.mjs';
 import { grepProfile, historyRows } from './lib/profile.mjs';
 
 // Words that would tell someone looking at the history what the visit was.
@@ -24,9 +24,7 @@ async function canaryReferral(js) {
 	let profileDir;
 	await withBrowser({ label: js ? 'no-traces' : 'no-traces-nojs', js }, async ({ page, profileDir: dir, close }) => {
 		profileDir = dir;
-		await goto(page, '/');
-		await Promise.all([page.waitForURL(/\/referral$/), page.click('main a[href="/referral"]')]);
-		page.__openedAt = Date.now();
+		await followFormLink(page, 'referral');
 		await fillForm(page, def, validAnswers(def, canary));
 		const typed = await page.$$eval('input, textarea', (els, c) => els.filter((e) => e.value.toUpperCase().includes(c)).length, canary);
 		if (typed < 3) throw new Error(`only ${typed} fields hold the canary: the test would prove little`);

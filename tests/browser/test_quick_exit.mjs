@@ -5,7 +5,7 @@
 // Capital letters typed with Shift, and Shift twice then another key, do not
 // leave by accident.
 import { withBrowser } from './lib/browser.mjs';
-import { goto, waitFillTime, submit, reference } from './lib/journey.mjs';
+import { followFormLink, waitFillTime, submit, reference } from './lib/journey.mjs';
 import { newCanary, form, fillForm, validAnswers } from './lib/forms.mjs';
 import { EXIT_URL, BASE, sleep } from './lib/stack.mjs';
 import { NEUTRAL_TITLE } from './lib/neutral.mjs';
@@ -14,8 +14,7 @@ const deltas = [];
 
 // Home, then the referral by its link, then something typed in it.
 async function startReferral(page, canary) {
-	await goto(page, '/');
-	await Promise.all([page.waitForURL(/\/referral$/), page.click('main a[href="/referral"]')]);
+	await followFormLink(page, 'referral');
 	const textInput = page.locator('form input[type="text"]:not([tabindex="-1"])').first();
 	const area = page.locator('form textarea').first();
 	await textInput.fill(canary);
@@ -62,25 +61,34 @@ async function backShowsNothing(page, canary, formAllowed = false) {
 	return { problems, at, resp };
 }
 
+// One quick exit in a browser of its own: before(page, canary) brings the
+// page to where she leaves from and returns what after needs; she leaves
+// (how: 'click' or 'shift'); Back must show nothing typed, and
+// after(page, back, state) lists any other problem.  formAllowed as for
+// backShowsNothing.
+async function exitJourney(ctx, label, how, before, after, formAllowed = false) {
+	await withBrowser({ label }, async ({ page }) => {
+		const canary = newCanary();
+		const state = await before(page, canary);
+		await leave(ctx, page, how);
+		const back = await backShowsNothing(page, canary, formAllowed);
+		const problems = back.problems.concat(await after(page, back, state));
+		if (problems.length) throw new Error(problems.join('; '));
+	});
+}
+
 export const tests = [{
 	name: 'quick exit: click, history not grown, Back shows nothing typed',
 	journey: true,
 	async run(ctx) {
-		await withBrowser({ label: 'exit-click' }, async ({ page }) => {
-			const canary = newCanary();
-			await startReferral(page, canary);
-			await leave(ctx, page, 'click');
-			const { problems, at } = await backShowsNothing(page, canary);
-			if (!at.startsWith(BASE + '/')) problems.push(`Back went to ${at}`);
-			if (problems.length) throw new Error(problems.join('; '));
-		});
+		await exitJourney(ctx, 'exit-click', 'click', startReferral,
+			async (page, { at }) => (at.startsWith(BASE + '/') ? [] : [`Back went to ${at}`]));
 	},
 }, {
 	name: 'quick exit: Shift three times, not by accident, Back shows nothing typed',
 	journey: true,
 	async run(ctx) {
-		await withBrowser({ label: 'exit-shift' }, async ({ page }) => {
-			const canary = newCanary();
+		await exitJourney(ctx, 'exit-shift', 'shift', async (page, canary) => {
 			await startReferral(page, canary);
 			// Capitals typed with Shift held, then Shift twice and a letter,
 			// then one Shift: none of these is three presses in a row.
@@ -92,10 +100,7 @@ export const tests = [{
 			await page.keyboard.press('Shift');
 			await sleep(300);
 			if (!page.url().endsWith('/referral')) throw new Error('left the site while typing capitals or after Shift, Shift, a letter, Shift');
-			await leave(ctx, page, 'shift');
-			const { problems } = await backShowsNothing(page, canary);
-			if (problems.length) throw new Error(problems.join('; '));
-		});
+		}, async () => []);
 	},
 }, {
 	name: 'quick exit from the confirmation: history not grown, Back shows no answer or reference',
@@ -103,22 +108,13 @@ export const tests = [{
 	async run(ctx) {
 		// The usual end: the request is sent, then she leaves.  Back can
 		// only reach the entry before the confirmation (the form, empty).
-		await withBrowser({ label: 'exit-confirmation' }, async ({ page }) => {
-			const canary = newCanary();
-			const def = form('referral');
-			await goto(page, '/');
-			await Promise.all([page.waitForURL(/\/referral$/), page.click('main a[href="/referral"]')]);
-			page.__openedAt = Date.now();
+		await exitJourney(ctx, 'exit-confirmation', 'shift', async (page, canary) => {
+			const def = await followFormLink(page, 'referral');
 			await fillForm(page, def, validAnswers(def, canary));
 			await waitFillTime(page);
 			if (await submit(page) !== 200) throw new Error('the referral was not accepted');
-			const ref = await reference(page);
-			await leave(ctx, page, 'shift');
-			const { problems } = await backShowsNothing(page, canary, true);
-			const body = await page.content();
-			if (body.includes(ref)) problems.push('Back shows the reference');
-			if (problems.length) throw new Error(problems.join('; '));
-		});
+			return reference(page);
+		}, async (page, back, ref) => ((await page.content()).includes(ref) ? ['Back shows the reference'] : []), true);
 	},
 }, {
 	name: 'Back to the referral after browsing away: nothing typed or chosen comes back',

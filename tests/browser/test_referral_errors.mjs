@@ -6,7 +6,7 @@
 // there.  Corrected (choosing "in the last 7 days"), the request goes and
 // the confirmation repeats the 24-hour help.
 import { form, validValue, fillForm, noticeOptions } from './lib/forms.mjs';
-import { waitFillTime, submit, reference, mistakes, goto } from './lib/journey.mjs';
+import { waitFillTime, submit, reference, mistakes, followFormLink } from './lib/journey.mjs';
 import { psql, sqlText } from './lib/stack.mjs';
 
 export const tests = [{
@@ -14,10 +14,7 @@ export const tests = [{
 	journey: true,
 	async run(ctx) {
 		const page = await ctx.page('main');
-		const def = form('referral');
-		await goto(page, '/');
-		await Promise.all([page.waitForURL(/\/referral$/), page.click('main a[href="/referral"]')]);
-		page.__openedAt = Date.now();
+		const def = await followFormLink(page, 'referral');
 		const title = await page.title();
 		// Some answers right, the rest left out or wrong.
 		const kept = {};

@@ -26,15 +26,11 @@ CHAOS_WORKER_KILLS override the defaults.
 """
 
 import argparse
-import base64
 import collections
 import hashlib
-import json
 import os
 import random
-import shutil
 import signal
-import subprocess
 import sys
 import threading
 import time
@@ -49,6 +45,8 @@ import html_checks                  # noqa: E402
 import rows as rows_mod             # noqa: E402
 import stack as stack_mod           # noqa: E402
 from http_client import Client      # noqa: E402
+from report import Results, figure, finish, on_term, out, \
+    wait_healthy                    # noqa: E402
 
 FORMS = ('consultation', 'referral')
 TOKEN_READY = 1.1       # seconds after its GET before a token may be posted
@@ -60,27 +58,6 @@ DRAIN_WAIT = 90         # seconds for the spool to empty after the run
 HEALTH_WAIT = 60
 PG_TIMEOUT = 120
 REF_ALPHABET = '23456789ABCDEFGHJKMNPQRSTVWXYZ'
-
-ROWS_SQL = """
-SELECT coalesce(json_agg(json_build_object(
-  'id', s.id, 'idem', encode(s.idem_key, 'hex'), 'form', f.name,
-  'sealed', encode(s.sealed, 'hex'), 'reference', s.reference,
-  'plain', s.plain, 'version_id', s.version_id) ORDER BY s.id), '[]'::json)
-FROM vawg.submission s
-JOIN vawg.form_version v ON v.id = s.version_id
-JOIN vawg.form f ON f.id = v.form_id;
-"""
-
-
-def out(line):
-    print(line, flush=True)
-
-
-def token_idem(token):
-    """The idempotency key (hex) inside a form token: version(1) | form
-    id(4) | issued(8) | nonce(16) | MAC, base64url without padding."""
-    raw = base64.urlsafe_b64decode(token + '=' * (-len(token) % 4))
-    return raw[13:29].hex()
 
 
 def reference_of(idem_hex):
@@ -107,18 +84,6 @@ class ChaosStack(stack_mod.Stack):
         e = super().env()
         e['VAWG_WORKERS'] = str(self.workers)
         return e
-
-    def stack_sh(self, *args, timeout=PG_TIMEOUT):
-        p = subprocess.run(['bash', os.path.join(self.repo, 'conf',
-                                                 'stack.sh')] + list(args),
-                           cwd=self.repo, env=self.env(),
-                           stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                           stderr=subprocess.STDOUT, timeout=timeout)
-        return p.returncode, p.stdout.decode('utf-8', 'replace')
-
-    @property
-    def spool(self):
-        return os.path.join(self.var, 'spool')
 
 
 class Run:
@@ -176,7 +141,7 @@ def fetch_token(client, form, run):
 def submit(client, form, token, answers, run, deadline):
     """Posts one answer set until it is confirmed, like a patient user:
     again after a 5xx or a dropped connection, with the same token."""
-    idem = token_idem(token)
+    idem = forms_mod.token_idem(token)
     first = time.monotonic()
     shown = None
     for attempt in range(MAX_ATTEMPTS):
@@ -302,13 +267,13 @@ def db_thread(st, run, times, rng, t0):
             time.sleep(0.05)
         if run.stop.is_set():
             return
-        rc, msg = st.stack_sh('pg-stop', 'immediate')
+        rc, msg = st.script('pg-stop', 'immediate', timeout=PG_TIMEOUT)
         if rc != 0:
             with run.lock:
                 run.db_errors.append('pg-stop immediate: %s'
                                      % msg.strip()[-200:])
         time.sleep(rng.uniform(0.5, 4.0))
-        rc, msg = st.stack_sh('pg-start')
+        rc, msg = st.script('pg-start', timeout=PG_TIMEOUT)
         if rc != 0:
             with run.lock:
                 run.db_errors.append('pg-start: %s' % msg.strip()[-200:])
@@ -328,12 +293,7 @@ def kill_thread(st, run, times, rng, t0):
 
 
 def spool_records(st, sub=''):
-    d = os.path.join(st.spool, sub)
-    try:
-        return [os.path.join(d, n) for n in os.listdir(d)
-                if n.endswith('.rec') or '.rec.' in n]
-    except OSError:
-        return []
+    return st.spool_records(sub, missing_ok=True)
 
 
 def watch_thread(st, run):
@@ -361,18 +321,6 @@ def watch_thread(st, run):
 
 # ---- after
 
-def wait_healthy(st, client, seconds):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        try:
-            if client.get('/healthz', timeout=3).status == 200:
-                return True
-        except OSError:
-            pass
-        time.sleep(0.25)
-    return False
-
-
 def count_log(st, needle):
     """How many times needle occurs in the pool's log (an event class)."""
     try:
@@ -396,21 +344,8 @@ def log_canaries(st, canaries):
     return hits
 
 
-def decrypt_all(st, rows):
-    lines = ['%s\t%s\t%s' % (r['idem'], r['form'], r['sealed'])
-             for r in rows]
-    if not lines:
-        return []
-    return st.decrypt(lines, timeout=600)
-
-
-def plain_normal(plain):
-    return {k: (sorted(v) if isinstance(v, list) else v)
-            for k, v in (plain or {}).items()}
-
-
 def verify(st, run, checks, figure):
-    rows = json.loads(st.psql(ROWS_SQL, timeout=300))
+    rows = rows_mod.rows_after(st, 0, timeout=300)
     figure('chaos_rows', len(rows))
     by_idem = collections.defaultdict(list)
     by_ref = collections.defaultdict(list)
@@ -430,7 +365,8 @@ def verify(st, run, checks, figure):
                 r['version_id'] != answers.form.version_id:
             wrong.append('%s: row has %s/%s version %s' % (
                 ref, r['reference'], r['form'], r['version_id']))
-        elif plain_normal(r['plain']) != answers.expected_plain():
+        elif rows_mod.plain_normal(r['plain']) != \
+                answers.expected_plain():
             wrong.append('%s: plain answers differ' % ref)
     unconfirmed_rows = sum(1 for i in by_idem if i not in run.confirmed)
     figure('chaos_lost', len(lost))
@@ -445,7 +381,7 @@ def verify(st, run, checks, figure):
            '%d rows differ from their confirmation: %s' % (len(wrong),
                                                            wrong[:5]))
     t0 = time.monotonic()
-    dec = decrypt_all(st, rows)
+    dec = rows_mod.decrypt_rows(st, rows, timeout=600)
     figure('chaos_decrypt_seconds', '%.1f' % (time.monotonic() - t0))
     bad, mismatch = [], []
     for r, (status, rest) in zip(rows, dec):
@@ -468,194 +404,201 @@ def verify(st, run, checks, figure):
                                                      mismatch[:5]))
 
 
-def on_term(signum, frame):
-    raise KeyboardInterrupt()
+class Plan:
+    """How long the load runs, with how many threads, and how many
+    database restarts and worker kills, from the options and the
+    environment."""
+
+    def __init__(self):
+        ap = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
+        ap.add_argument('--bin', default=os.path.join(REPO, 'build'))
+        ap.add_argument('--seconds', type=int,
+                        default=int(os.environ.get('CHAOS_SECONDS', '60')))
+        ap.add_argument('--seed', type=int, default=None)
+        ap.add_argument('--keep', action='store_true')
+        args = ap.parse_args()
+        self.bin = os.path.abspath(args.bin)
+        self.keep = args.keep
+        self.seconds = seconds = max(10, min(args.seconds, 24 * 3600))
+        self.threads = int(os.environ.get('CHAOS_THREADS', '4'))
+        self.restarts = int(os.environ.get('CHAOS_DB_RESTARTS',
+                                           str(max(2, seconds // 15))))
+        self.kills = int(os.environ.get('CHAOS_WORKER_KILLS',
+                                        str(max(3, seconds // 8))))
+        self.seed = args.seed if args.seed is not None else \
+            random.SystemRandom().randrange(1 << 30)
+
+
+def start(st, client, check):
+    """The stack started and answering, and its forms; None if not."""
+    rc, log = st.script('start')
+    if rc != 0 or wait_healthy(client, HEALTH_WAIT) is not None:
+        check('stack_start', False, 'stack.sh start exited %d: %s' % (
+            rc, ' | '.join(log.strip().splitlines()[-8:])))
+        return None
+    check('stack_start', True)
+    forms = forms_mod.load_forms(st)
+    missing = [n for n in FORMS if n not in forms]
+    if missing:
+        check('forms_defined', False, 'no form %s' % missing)
+        return None
+    return forms
+
+
+def load(st, forms, run, plan):
+    """The load, with the database restarts and the kills at random
+    moments of it; the database is up again at the end.  Returns (load
+    threads still running, seconds it took, the spool watcher)."""
+    rng = random.Random(plan.seed)
+    seconds, seed = plan.seconds, plan.seed
+    t0 = time.monotonic()
+    deadline = t0 + seconds
+    # DB restarts and kills at random moments of the load, leaving the
+    # last 15% quiet so the tail of the load meets a steady system.
+    db_times = sorted(rng.uniform(0.05, 0.85) * seconds
+                      for _ in range(plan.restarts))
+    kill_times = sorted(rng.uniform(0.05, 0.85) * seconds
+                        for _ in range(plan.kills))
+    workers = [threading.Thread(target=load_thread, daemon=True,
+                                args=(st.port, forms, run,
+                                      seed * 31 + i, deadline))
+               for i in range(plan.threads)]
+    chaos = [threading.Thread(target=db_thread, daemon=True,
+                              args=(st, run, db_times,
+                                    random.Random(seed + 1), t0)),
+             threading.Thread(target=kill_thread, daemon=True,
+                              args=(st, run, kill_times,
+                                    random.Random(seed + 2), t0))]
+    watcher = threading.Thread(target=watch_thread, daemon=True,
+                               args=(st, run))
+    for t in workers + chaos + [watcher]:
+        t.start()
+    for t in workers:
+        t.join(seconds + RETRY_FOR + 2 * POST_TIMEOUT + 30)
+    hung = sum(t.is_alive() for t in workers)
+    for t in chaos:
+        t.join(PG_TIMEOUT)
+    run.stop.set()
+    for t in workers + chaos:
+        t.join(POST_TIMEOUT + 5)
+    # Whatever the chaos left, the database is up for the checks.
+    st.script('pg-start', timeout=PG_TIMEOUT)
+    return hung, time.monotonic() - t0, watcher
+
+
+def drain(st, client, watcher):
+    """Waits for /healthz and for the spool to empty; returns (healthy,
+    records left, seconds waited)."""
+    t1 = time.monotonic()
+    healthy = wait_healthy(client, HEALTH_WAIT) is None
+    left = spool_records(st)
+    while left and time.monotonic() - t1 < DRAIN_WAIT:
+        time.sleep(0.25)
+        left = spool_records(st)
+    seconds = time.monotonic() - t1
+    watcher.join(5)
+    time.sleep(0.5)     # the replayer's last log lines
+    return healthy, left, seconds
+
+
+def run_figures(st, run, load_seconds, drain_seconds):
+    figure('chaos_posts', run.submissions)
+    figure('chaos_post_requests', run.attempts)
+    figure('chaos_confirmed', len(run.confirmed))
+    figure('chaos_unconfirmed', run.unconfirmed)
+    figure('chaos_db_restarts', run.db_restarts)
+    figure('chaos_worker_kills', run.worker_kills)
+    figure('chaos_replayer_kills', run.replayer_kills)
+    figure('chaos_spooled', count_log(st, b'submission spooled'))
+    figure('chaos_replayed', count_log(st, b': replayed\n'))
+    figure('chaos_spool_max_depth', run.max_spool)
+    figure('chaos_spool_files_scanned', run.spool_files_scanned)
+    figure('chaos_503', run.honest_503)
+    figure('chaos_5xx_other_than_503', run.other_5xx)
+    figure('chaos_dropped_connections', run.conn_errors)
+    figure('chaos_statuses', ' '.join(
+        '%s=%d' % (k, v) for k, v in sorted(run.statuses.items(),
+                                            key=lambda x: str(x[0]))))
+    figure('chaos_load_seconds', '%.0f' % load_seconds)
+    figure('chaos_drain_seconds', '%.1f' % drain_seconds)
+
+
+def run_checks(st, run, check, plan, hung, healthy, left):
+    """One check line for each promise the chaos must not break."""
+    check('load_threads_finished', hung == 0,
+          '%d load threads still running' % hung)
+    check('load_confirmed_posts', len(run.confirmed) >= 10,
+          'only %d confirmations in %ds' % (len(run.confirmed),
+                                            plan.seconds))
+    check('every_post_confirmed_eventually', run.unconfirmed == 0,
+          '%d answer sets never confirmed within %ds of retries'
+          % (run.unconfirmed, RETRY_FOR))
+    check('database_restarted_k_times',
+          run.db_restarts == plan.restarts and not run.db_errors,
+          '%d of %d restarts; %s' % (run.db_restarts, plan.restarts,
+                                      '; '.join(run.db_errors[:3])))
+    check('workers_killed', run.worker_kills >= 1,
+          'no worker was killed (%d planned)' % plan.kills)
+    check('spool_used', count_log(st, b'submission spooled') > 0,
+          'no post was spooled: the outages met no post')
+    check('reference_is_the_tokens', not run.bad_refs,
+          '%d confirmations showed another reference than their '
+          'token\'s: %s' % (len(run.bad_refs), run.bad_refs[:3]))
+    check('same_token_same_reference', not run.changed_refs,
+          'a retried post showed another reference: %s'
+          % run.changed_refs[:3])
+    check('no_unexpected_answers', not run.unexpected,
+          '%d: %s' % (len(run.unexpected), run.unexpected[:3]))
+    # A SIGKILLed worker can break the one request it holds, no more.
+    check('5xx_other_than_503_only_from_kills',
+          run.other_5xx <= run.worker_kills,
+          '%d 5xx other than 503 for %d worker kills'
+          % (run.other_5xx, run.worker_kills))
+    check('healthy_after', healthy, '/healthz not 200 after the run')
+    check('spool_drained', not left,
+          '%d records still spooled %ds after the run'
+          % (len(left), DRAIN_WAIT))
+    failed_recs = spool_records(st, 'failed')
+    figure('chaos_spool_failed', len(failed_recs))
+    check('nothing_set_aside', not failed_recs,
+          '%d records in spool/failed/' % len(failed_recs))
+    check('no_canary_in_spool', not run.spool_canary_hits,
+          'canaries in clear in spool files: %s'
+          % run.spool_canary_hits[:5])
+    hits = log_canaries(st, list(run.canaries))
+    check('no_canary_in_logs', not hits, '; '.join(hits[:5]))
+    verify(st, run, check, figure)
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
-    ap.add_argument('--bin', default=os.path.join(REPO, 'build'))
-    ap.add_argument('--seconds', type=int,
-                    default=int(os.environ.get('CHAOS_SECONDS', '60')))
-    ap.add_argument('--seed', type=int, default=None)
-    ap.add_argument('--keep', action='store_true')
-    args = ap.parse_args()
-    seconds = max(10, min(args.seconds, 24 * 3600))
-    threads = int(os.environ.get('CHAOS_THREADS', '4'))
-    restarts = int(os.environ.get('CHAOS_DB_RESTARTS',
-                                  str(max(2, seconds // 15))))
-    kills = int(os.environ.get('CHAOS_WORKER_KILLS',
-                               str(max(3, seconds // 8))))
-    seed = args.seed if args.seed is not None else \
-        random.SystemRandom().randrange(1 << 30)
-    rng = random.Random(seed)
+    plan = Plan()
     signal.signal(signal.SIGTERM, on_term)
-
-    passed, failed = [0], [0]
-
-    def check(name, ok, why=''):
-        if ok:
-            passed[0] += 1
-            out('ok   %s' % name)
-        else:
-            failed[0] += 1
-            out('FAIL %s: %s' % (name, why))
-
-    def figure(name, value):
-        out('%s: %s' % (name, value))
-
-    out('seed: %d' % seed)
-    out('chaos_seconds: %d' % seconds)
-    bin_dir = os.path.abspath(args.bin)
-    var = stack_mod.make_var_dir()
-    st = ChaosStack(REPO, bin_dir, var, stack_mod.free_port())
+    results = Results()
+    out('seed: %d' % plan.seed)
+    out('chaos_seconds: %d' % plan.seconds)
+    st = ChaosStack(REPO, plan.bin, stack_mod.make_var_dir(),
+                    stack_mod.free_port())
     client = Client(st.port)
     run = Run()
     started = False
-    workers = []
     try:
-        rc, log = st.script('start')
         started = True
-        if rc != 0 or not wait_healthy(st, client, HEALTH_WAIT):
-            check('stack_start', False, 'stack.sh start exited %d: %s' % (
-                rc, ' | '.join(log.strip().splitlines()[-8:])))
+        forms = start(st, client, results.check)
+        if forms is None:
             return 1
-        check('stack_start', True)
-        forms = forms_mod.load_forms(st)
-        missing = [n for n in FORMS if n not in forms]
-        if missing:
-            check('forms_defined', False, 'no form %s' % missing)
-            return 1
-
-        t0 = time.monotonic()
-        deadline = t0 + seconds
-        # DB restarts and kills at random moments of the load, leaving the
-        # last 15% quiet so the tail of the load meets a steady system.
-        db_times = sorted(rng.uniform(0.05, 0.85) * seconds
-                          for _ in range(restarts))
-        kill_times = sorted(rng.uniform(0.05, 0.85) * seconds
-                            for _ in range(kills))
-        workers = [threading.Thread(target=load_thread, daemon=True,
-                                    args=(st.port, forms, run,
-                                          seed * 31 + i, deadline))
-                   for i in range(threads)]
-        chaos = [threading.Thread(target=db_thread, daemon=True,
-                                  args=(st, run, db_times,
-                                        random.Random(seed + 1), t0)),
-                 threading.Thread(target=kill_thread, daemon=True,
-                                  args=(st, run, kill_times,
-                                        random.Random(seed + 2), t0))]
-        watcher = threading.Thread(target=watch_thread, daemon=True,
-                                   args=(st, run))
-        for t in workers + chaos + [watcher]:
-            t.start()
-        for t in workers:
-            t.join(seconds + RETRY_FOR + 2 * POST_TIMEOUT + 30)
-        hung = sum(t.is_alive() for t in workers)
-        for t in chaos:
-            t.join(PG_TIMEOUT)
-        run.stop.set()
-        for t in workers + chaos:
-            t.join(POST_TIMEOUT + 5)
-        # Whatever the chaos left, the database is up for the checks.
-        st.stack_sh('pg-start')
-        load_seconds = time.monotonic() - t0
-
-        t1 = time.monotonic()
-        healthy = wait_healthy(st, client, HEALTH_WAIT)
-        left = spool_records(st)
-        while left and time.monotonic() - t1 < DRAIN_WAIT:
-            time.sleep(0.25)
-            left = spool_records(st)
-        drain = time.monotonic() - t1
-        watcher.join(5)
-        time.sleep(0.5)     # the replayer's last log lines
-
-        figure('chaos_posts', run.submissions)
-        figure('chaos_post_requests', run.attempts)
-        figure('chaos_confirmed', len(run.confirmed))
-        figure('chaos_unconfirmed', run.unconfirmed)
-        figure('chaos_db_restarts', run.db_restarts)
-        figure('chaos_worker_kills', run.worker_kills)
-        figure('chaos_replayer_kills', run.replayer_kills)
-        figure('chaos_spooled', count_log(st, b'submission spooled'))
-        figure('chaos_replayed', count_log(st, b': replayed\n'))
-        figure('chaos_spool_max_depth', run.max_spool)
-        figure('chaos_spool_files_scanned', run.spool_files_scanned)
-        figure('chaos_503', run.honest_503)
-        figure('chaos_5xx_other_than_503', run.other_5xx)
-        figure('chaos_dropped_connections', run.conn_errors)
-        figure('chaos_statuses', ' '.join(
-            '%s=%d' % (k, v) for k, v in sorted(run.statuses.items(),
-                                                key=lambda x: str(x[0]))))
-        figure('chaos_load_seconds', '%.0f' % load_seconds)
-        figure('chaos_drain_seconds', '%.1f' % drain)
-
-        check('load_threads_finished', hung == 0,
-              '%d load threads still running' % hung)
-        check('load_confirmed_posts', len(run.confirmed) >= 10,
-              'only %d confirmations in %ds' % (len(run.confirmed),
-                                                seconds))
-        check('every_post_confirmed_eventually', run.unconfirmed == 0,
-              '%d answer sets never confirmed within %ds of retries'
-              % (run.unconfirmed, RETRY_FOR))
-        check('database_restarted_k_times',
-              run.db_restarts == restarts and not run.db_errors,
-              '%d of %d restarts; %s' % (run.db_restarts, restarts,
-                                          '; '.join(run.db_errors[:3])))
-        check('workers_killed', run.worker_kills >= 1,
-              'no worker was killed (%d planned)' % kills)
-        check('spool_used', count_log(st, b'submission spooled') > 0,
-              'no post was spooled: the outages met no post')
-        check('reference_is_the_tokens', not run.bad_refs,
-              '%d confirmations showed another reference than their '
-              'token\'s: %s' % (len(run.bad_refs), run.bad_refs[:3]))
-        check('same_token_same_reference', not run.changed_refs,
-              'a retried post showed another reference: %s'
-              % run.changed_refs[:3])
-        check('no_unexpected_answers', not run.unexpected,
-              '%d: %s' % (len(run.unexpected), run.unexpected[:3]))
-        # A SIGKILLed worker can break the one request it holds, no more.
-        check('5xx_other_than_503_only_from_kills',
-              run.other_5xx <= run.worker_kills,
-              '%d 5xx other than 503 for %d worker kills'
-              % (run.other_5xx, run.worker_kills))
-        check('healthy_after', healthy, '/healthz not 200 after the run')
-        check('spool_drained', not left,
-              '%d records still spooled %ds after the run'
-              % (len(left), DRAIN_WAIT))
-        failed_recs = spool_records(st, 'failed')
-        figure('chaos_spool_failed', len(failed_recs))
-        check('nothing_set_aside', not failed_recs,
-              '%d records in spool/failed/' % len(failed_recs))
-        check('no_canary_in_spool', not run.spool_canary_hits,
-              'canaries in clear in spool files: %s'
-              % run.spool_canary_hits[:5])
-        hits = log_canaries(st, list(run.canaries))
-        check('no_canary_in_logs', not hits, '; '.join(hits[:5]))
-        verify(st, run, check, figure)
+        hung, load_seconds, watcher = load(st, forms, run, plan)
+        healthy, left, drain_seconds = drain(st, client, watcher)
+        run_figures(st, run, load_seconds, drain_seconds)
+        run_checks(st, run, results.check, plan, hung, healthy, left)
     except KeyboardInterrupt:
         out('interrupted')
-        failed[0] += 1
+        results.failed += 1
     except Exception as e:      # a broken run is a failure, not a crash
-        out('FAIL chaos_runner: %s: %s' % (type(e).__name__, e))
-        failed[0] += 1
+        results.fail('chaos_runner', '%s: %s' % (type(e).__name__, e))
     finally:
         run.stop.set()
-        signal.signal(signal.SIGINT, signal.SIG_IGN)
-        signal.signal(signal.SIGTERM, signal.SIG_IGN)
-        if started:
-            rc, log = st.script('stop', timeout=120)
-            if rc != 0:
-                out('FAIL stack_stop: %s'
-                    % ' | '.join(log.strip().splitlines()[-5:]))
-                failed[0] += 1
-        if args.keep or failed[0]:
-            out('kept: %s' % var)
-        else:
-            shutil.rmtree(var, ignore_errors=True)
-        out('%d passed, %d failed' % (passed[0], failed[0]))
-    return 0 if failed[0] == 0 else 1
+        status = finish(st, started, plan.keep, results)
+    return status
 
 
 if __name__ == '__main__':

@@ -3,7 +3,9 @@
 broken) answer sets built from them.  Nothing here knows the questions:
 a migration that changes a form changes what these helpers post."""
 
+import base64
 import json
+import os
 import secrets
 from dataclasses import dataclass, field
 from urllib.parse import quote_plus
@@ -56,26 +58,12 @@ class Form:
         return None
 
 
-FORMS_SQL = """
-SELECT coalesce(json_agg(json_build_object(
-  'name', f.name, 'version_id', c.version_id,
-  'fields', (SELECT coalesce(json_agg(json_build_object(
-      'name', ff.name, 'kind', ff.kind, 'required', ff.required,
-      'max_length', ff.max_length, 'sensitive', ff.sensitive,
-      'options', (SELECT coalesce(json_agg(json_build_object(
-            'value', o.value, 'label', o.label, 'notice', o.notice)
-          ORDER BY o.position), '[]'::json)
-        FROM vawg.form_option o
-        WHERE o.version_id = ff.version_id AND o.field_name = ff.name))
-    ORDER BY ff.position), '[]'::json)
-    FROM vawg.form_field ff WHERE ff.version_id = c.version_id))
-  ORDER BY f.name), '[]'::json)
-FROM vawg.form f JOIN vawg.form_current c ON c.form_id = f.id;
-"""
+FORMS_SQL = os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                         'forms.sql')
 
 
 def parse_forms(text):
-    """Forms by name from the JSON FORMS_SQL prints."""
+    """Forms by name from the JSON forms.sql prints."""
     forms = {}
     for fd in json.loads(text):
         fields = [Field(d['name'], d['kind'], bool(d['required']),
@@ -88,7 +76,8 @@ def parse_forms(text):
 
 
 def load_forms(stack):
-    return parse_forms(stack.psql(FORMS_SQL))
+    with open(FORMS_SQL) as f:
+        return parse_forms(stack.psql(f.read()))
 
 
 class Raw:
@@ -124,11 +113,11 @@ def new_canary(sink, length=22):
 
 
 def normalise(kind, value):
-    """What the service should store for a value sent: trimmed, and
-    CRLF as LF in a textarea."""
+    """What the service stores for a value sent (form.c): in a textarea
+    CR LF and a lone CR as LF, then ASCII white space trimmed."""
     if kind == 'textarea':
-        value = value.replace('\r\n', '\n')
-    return value.strip()
+        value = value.replace('\r\n', '\n').replace('\r', '\n')
+    return value.strip(' \t\r\n')
 
 
 def valid_value(f, rng, sink):
@@ -290,3 +279,10 @@ def tamper(token):
     else:
         r = 'A'
     return token[:i] + r + token[i + 1:]
+
+
+def token_idem(token):
+    """The idempotency key (hex) inside a form token: version(1) | form
+    id(4) | issued(8) | nonce(16) | MAC, base64url without padding."""
+    raw = base64.urlsafe_b64decode(token + '=' * (-len(token) % 4))
+    return raw[13:29].hex()

@@ -1,6 +1,8 @@
 #!/usr/bin/env python3
 """Submission rows: read them back as the database owner, decrypt them
-with vawgctl, and check a row against the answers that were posted."""
+with vawgctl, and check a row against the answers that were posted.
+The chaos run (tests/chaos/chaos.py) reads and decrypts its rows here
+too."""
 
 import json
 import re
@@ -24,14 +26,27 @@ WHERE s.id > %d;
 """
 
 
+def rows_after(stack, after_id, timeout=60):
+    """Every row with an id above after_id, oldest first, as dicts."""
+    return json.loads(stack.psql(ROWS_SQL % int(after_id), timeout=timeout))
+
+
 def new_rows(ctx, after_id):
-    return json.loads(ctx.stack.psql(ROWS_SQL % int(after_id)))
+    return rows_after(ctx.stack, after_id)
+
+
+def decrypt_rows(stack, rows, timeout=60):
+    """vawgctl decrypt of rows: one (status, rest) pair per row, where
+    rest is the urlencoded answers when status is ok."""
+    if not rows:
+        return []
+    return stack.decrypt(['%s\t%s\t%s' % (r['idem'], r['form'], r['sealed'])
+                          for r in rows], timeout=timeout)
 
 
 def decrypt(ctx, row):
     """The sorted (name, value) pairs sealed in row; fails on an error."""
-    out = ctx.stack.decrypt(['%s\t%s\t%s' % (row['idem'], row['form'],
-                                             row['sealed'])])
+    out = decrypt_rows(ctx.stack, [row])
     assert len(out) == 1, ('vawgctl decrypt printed %d lines for one row'
                            % len(out))
     status, rest = out[0]
@@ -51,9 +66,10 @@ def canaries_in(data, canaries):
     return hits
 
 
-def _plain_normal(plain):
+def plain_normal(plain):
+    """A row's plain answers with checkbox lists sorted."""
     return {k: (sorted(v) if isinstance(v, list) else v)
-            for k, v in plain.items()}
+            for k, v in (plain or {}).items()}
 
 
 def verify_row(ctx, row, answers, reference, strict_sealed=True):
@@ -77,7 +93,7 @@ def verify_row(ctx, row, answers, reference, strict_sealed=True):
     hits += canaries_in(plain_txt, ctx.canaries)
     if hits:
         probs.append('row %s holds canaries in clear: %s' % (row['id'], hits))
-    got_plain = _plain_normal(row['plain'])
+    got_plain = plain_normal(row['plain'])
     want_plain = answers.expected_plain()
     if got_plain != want_plain:
         probs.append('plain is %s, expected %s' % (

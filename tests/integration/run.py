@@ -13,10 +13,8 @@ Usage: tests/integration/run.py [--bin DIR] [--keep] [-k TEXT] [--seed N]
 import argparse
 import os
 import random
-import shutil
 import signal
 import sys
-import time
 import traceback
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -25,11 +23,14 @@ sys.path.insert(0, HERE)
 
 import context      # noqa: E402
 import stack as stack_mod   # noqa: E402
+from report import Results, finish, on_term, one_line, out, \
+    wait_healthy  # noqa: E402
 
 MODULES = ('test_pages', 'test_submit', 'test_invalid', 'test_reject',
-           'test_hostile', 'test_closed', 'test_roles', 'test_flood', 'test_dbdown',
-           'test_admin', 'test_admin_keys',
-           'test_leaks')
+           'test_hostile', 'test_closed', 'test_roles', 'test_flood',
+           'test_dbdown', 'test_admin_signin', 'test_admin_throttle',
+           'test_admin_dashboard', 'test_admin_export', 'test_admin_audit',
+           'test_admin_purge', 'test_admin_keys', 'test_leaks')
 TEST_TIMEOUT = 240          # seconds any one test may take
 START_HEALTH_WAIT = 30
 
@@ -40,19 +41,6 @@ class TestTimeout(Exception):
 
 def _on_alarm(signum, frame):
     raise TestTimeout('test took longer than %ds' % TEST_TIMEOUT)
-
-
-def _on_term(signum, frame):
-    raise KeyboardInterrupt()
-
-
-def out(line):
-    print(line, flush=True)
-
-
-def one_line(s, limit=4000):
-    s = ' | '.join(x.strip() for x in str(s).splitlines() if x.strip())
-    return s if len(s) <= limit else s[:limit] + '...'
 
 
 def reason(e):
@@ -78,25 +66,7 @@ def collect(only):
     return tests
 
 
-def wait_healthy(ctx):
-    deadline = time.monotonic() + START_HEALTH_WAIT
-    last = 'no answer'
-    for _ in range(300):
-        if time.monotonic() > deadline:
-            break
-        try:
-            r = ctx.http.get('/healthz', timeout=3)
-            if r.status == 200:
-                return
-            last = 'status %s' % r.status
-        except OSError as e:
-            last = str(e)
-        time.sleep(0.25)
-    raise AssertionError('/healthz not 200 within %ds after start: %s'
-                         % (START_HEALTH_WAIT, last))
-
-
-def run_tests(ctx, tests, tally):
+def run_tests(ctx, tests, results):
     for name, fn in tests:
         ctx.figures = []
         signal.alarm(TEST_TIMEOUT)
@@ -105,21 +75,35 @@ def run_tests(ctx, tests, tally):
             err = None
         except KeyboardInterrupt:
             signal.alarm(0)
-            out('FAIL %s: interrupted' % name)
-            tally[1] += 1
+            results.fail(name, 'interrupted')
             raise
         except Exception as e:      # a failed test never stops the run
             err = e
         finally:
             signal.alarm(0)
         if err is None:
-            out('ok   %s' % name)
-            tally[0] += 1
+            results.ok(name)
         else:
-            out('FAIL %s: %s' % (name, reason(err)))
-            tally[1] += 1
+            results.fail(name, reason(err))
         for k, v in ctx.figures:
             out('%s: %s' % (k, v))
+
+
+def start(ctx, st, var, results):
+    """Start the stack and wait for it; True when it answers."""
+    rc, log = st.script('start')
+    with open(os.path.join(var, 'stack-start.out'), 'w') as f:
+        f.write(log)
+    if rc != 0:
+        results.fail('stack_start', 'stack.sh start exited %d: %s'
+                     % (rc, one_line('\n'.join(log.splitlines()[-15:]))))
+        return False
+    last = wait_healthy(ctx.http, START_HEALTH_WAIT)
+    if last is not None:
+        results.fail('stack_start', '/healthz not 200 within %ds after '
+                     'start: %s' % (START_HEALTH_WAIT, last))
+        return False
+    return True
 
 
 def main():
@@ -137,13 +121,13 @@ def main():
     seed = args.seed if args.seed is not None else random.SystemRandom() \
         .randrange(1 << 30)
     signal.signal(signal.SIGALRM, _on_alarm)
-    signal.signal(signal.SIGTERM, _on_term)
+    signal.signal(signal.SIGTERM, on_term)
 
-    tally = [0, 0]
+    results = Results()
     try:
         tests = collect(args.only)
     except Exception as e:
-        out('FAIL collect: %s' % reason(e))
+        results.fail('collect', reason(e))
         out('0 passed, 1 failed')
         return 1
     bin_dir = os.path.abspath(args.bin)
@@ -156,49 +140,21 @@ def main():
         missing = [b for b in ('vawg-public', 'vawgctl')
                    if not os.access(os.path.join(bin_dir, b), os.X_OK)]
         if missing:
-            out('FAIL stack_start: no %s in %s (build first, or give --bin)'
-                % (' or '.join(missing), bin_dir))
-            tally[1] += 1
+            results.fail('stack_start', 'no %s in %s (build first, or give '
+                         '--bin)' % (' or '.join(missing), bin_dir))
         else:
             started = True
-            rc, log = st.script('start')
-            with open(os.path.join(var, 'stack-start.out'), 'w') as f:
-                f.write(log)
-            if rc != 0:
-                out('FAIL stack_start: stack.sh start exited %d: %s'
-                    % (rc, one_line('\n'.join(log.splitlines()[-15:]))))
-                tally[1] += 1
-            else:
-                try:
-                    wait_healthy(ctx)
-                except AssertionError as e:
-                    out('FAIL stack_start: %s' % one_line(e))
-                    tally[1] += 1
-                else:
-                    run_tests(ctx, tests, tally)
+            if start(ctx, st, var, results):
+                run_tests(ctx, tests, results)
     except KeyboardInterrupt:
         out('interrupted: stopping the stack')
-        if tally[1] == 0:
-            tally[1] = 1
+        if results.failed == 0:
+            results.failed = 1
     except Exception as e:
-        out('FAIL runner: %s' % reason(e))
-        tally[1] += 1
+        results.fail('runner', reason(e))
     finally:
-        signal.alarm(0)
-        signal.signal(signal.SIGINT, signal.SIG_IGN)
-        signal.signal(signal.SIGTERM, signal.SIG_IGN)
-        if started:
-            rc, log = st.script('stop', timeout=120)
-            if rc != 0:
-                out('FAIL stack_stop: stack.sh stop exited %d: %s'
-                    % (rc, one_line('\n'.join(log.splitlines()[-8:]))))
-                tally[1] += 1
-        if args.keep or tally[1]:
-            out('kept: %s' % var)
-        else:
-            shutil.rmtree(var, ignore_errors=True)
-        out('%d passed, %d failed' % (tally[0], tally[1]))
-    return 0 if tally[1] == 0 else 1
+        status = finish(st, started, args.keep, results)
+    return status
 
 
 if __name__ == '__main__':

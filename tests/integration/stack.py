@@ -1,9 +1,10 @@
 #!/usr/bin/env python3
 """Start and stop the stack through conf/stack.sh, and talk to its
-PostgreSQL cluster (psql, pg_dump) and its CLI (vawgctl decrypt).
+PostgreSQL cluster (psql, pg_dump), its spool and its CLI (vawgctl).
 
 The stack is driven only by environment variables (see run.py); this
-module never edits the stack's files."""
+module never edits the stack's files.  The integration suite and the
+chaos run (tests/chaos/chaos.py) both use it."""
 
 import os
 import socket
@@ -12,6 +13,7 @@ import tempfile
 
 SCRIPT_TIMEOUT = 300        # start may run initdb and migrations
 PSQL_TIMEOUT = 60
+VAWGCTL_TIMEOUT = 120
 
 
 class PsqlError(Exception):
@@ -31,7 +33,18 @@ def make_var_dir():
     return d
 
 
+def _folder(name):
+    """A property: the folder name under the data folder."""
+    return property(lambda self: os.path.join(self.var, name))
+
+
 class Stack:
+    run_dir = _folder('run')
+    log_dir = _folder('log')
+    nginx_dir = _folder('nginx')
+    keys_dir = _folder('keys')
+    spool_dir = _folder('spool')
+
     def __init__(self, repo, bin_dir, var, port):
         self.repo = repo
         self.bin = os.path.abspath(bin_dir)
@@ -39,22 +52,6 @@ class Stack:
         self.port = port
         self.body_max = 524288
         self.min_fill = 1
-
-    @property
-    def run_dir(self):
-        return os.path.join(self.var, 'run')
-
-    @property
-    def log_dir(self):
-        return os.path.join(self.var, 'log')
-
-    @property
-    def nginx_dir(self):
-        return os.path.join(self.var, 'nginx')
-
-    @property
-    def keys_dir(self):
-        return os.path.join(self.var, 'keys')
 
     def env(self):
         e = dict(os.environ)
@@ -75,14 +72,18 @@ class Stack:
         })
         return e
 
-    def script(self, action, timeout=SCRIPT_TIMEOUT):
-        """Run `bash conf/stack.sh ACTION`; returns (exit code, output)."""
+    def script(self, action, *args, timeout=SCRIPT_TIMEOUT, extra_env=None):
+        """Run `bash conf/stack.sh ACTION ARGS...` with the run's
+        environment plus extra_env; returns (exit code, output)."""
         path = os.path.join(self.repo, 'conf', 'stack.sh')
         if not os.path.isfile(path):
             return 127, 'conf/stack.sh not found in %s' % self.repo
+        env = self.env()
+        env.update(extra_env or {})
         try:
-            p = subprocess.run(['bash', path, action], cwd=self.repo,
-                               env=self.env(), stdin=subprocess.DEVNULL,
+            p = subprocess.run(['bash', path, action] + list(args),
+                               cwd=self.repo, env=env,
+                               stdin=subprocess.DEVNULL,
                                stdout=subprocess.PIPE,
                                stderr=subprocess.STDOUT, timeout=timeout)
         except subprocess.TimeoutExpired as e:
@@ -91,8 +92,9 @@ class Stack:
                 action, timeout)
         return p.returncode, p.stdout.decode('utf-8', 'replace')
 
-    def checked(self, action, timeout=SCRIPT_TIMEOUT):
-        rc, out = self.script(action, timeout)
+    def checked(self, action, timeout=SCRIPT_TIMEOUT, extra_env=None):
+        """script(), failing the test unless it exits 0."""
+        rc, out = self.script(action, timeout=timeout, extra_env=extra_env)
         if rc != 0:
             tail = ' | '.join(out.strip().splitlines()[-8:])
             raise AssertionError('stack.sh %s exited %d: %s' % (action, rc,
@@ -107,6 +109,27 @@ class Stack:
 
     def pg_start(self):
         return self.checked('pg-start', 120)
+
+    def restart(self, pool, **settings):
+        """Restart the public or admin pool with these settings added to
+        the run's environment (none: the run's own)."""
+        return self.checked('restart-' + pool, extra_env={
+            k: str(v) for k, v in settings.items()})
+
+    # The spool
+
+    def spool_records(self, sub='', missing_ok=False):
+        """The spooled records in spool/SUB, sorted; [] for a folder that
+        is not there when missing_ok."""
+        d = os.path.join(self.spool_dir, sub)
+        try:
+            names = os.listdir(d)
+        except FileNotFoundError:
+            if missing_ok:
+                return []
+            raise
+        return sorted(os.path.join(d, n) for n in names
+                      if n.endswith('.rec') or '.rec.' in n)
 
     # PostgreSQL
 
@@ -144,19 +167,35 @@ class Stack:
 
     # The CLI
 
+    def owner_db(self):
+        """vawgctl's --db for the database owner."""
+        return 'host=%s dbname=vawg user=postgres connect_timeout=5' % (
+            self.run_dir)
+
+    def keys_args(self, passfile=None):
+        """vawgctl's --keys and --passphrase-file (the run's passphrase
+        unless passfile)."""
+        return ['--keys', self.keys_dir, '--passphrase-file',
+                passfile or os.path.join(self.keys_dir, 'passphrase')]
+
+    def vawgctl(self, args, data=None, timeout=VAWGCTL_TIMEOUT):
+        """Run vawgctl ARGS with data (bytes) on stdin; returns (exit
+        status, stdout bytes, stderr text)."""
+        p = subprocess.run([os.path.join(self.bin, 'vawgctl')] + list(args),
+                           input=data, stdout=subprocess.PIPE,
+                           stderr=subprocess.PIPE, env=self.env(),
+                           timeout=timeout)
+        return p.returncode, p.stdout, p.stderr.decode('utf-8', 'replace')
+
     def decrypt(self, lines, timeout=60):
         """Feed `idem\\tform\\tsealed` lines to vawgctl decrypt; returns
         one (status, rest) pair per output line."""
-        cmd = [os.path.join(self.bin, 'vawgctl'), 'decrypt',
-               '--keys', self.keys_dir,
-               '--passphrase-file', os.path.join(self.keys_dir, 'passphrase')]
         data = ''.join(line + '\n' for line in lines).encode('utf-8')
-        p = subprocess.run(cmd, input=data, stdout=subprocess.PIPE,
-                           stderr=subprocess.PIPE, env=self.env(),
-                           timeout=timeout)
-        out = p.stdout.decode('utf-8', 'replace').splitlines()
-        if p.returncode != 0 and not out:
+        rc, stdout, err = self.vawgctl(['decrypt'] + self.keys_args(), data,
+                                       timeout)
+        out = stdout.decode('utf-8', 'replace').splitlines()
+        if rc != 0 and not out:
             raise AssertionError('vawgctl decrypt exited %d: %s' % (
-                p.returncode, p.stderr.decode('utf-8', 'replace')[:300]))
+                rc, err[:300]))
         return [tuple(line.split('\t', 1)) if '\t' in line else (line, '')
                 for line in out]

@@ -14,7 +14,11 @@ import os
 import re
 
 import html_checks
-import test_admin as adm
+import rows
+from admin_client import audit_max, audit_rows, enrol, london_range, \
+    restart_admin, sign_in, wrong_passphrase
+from csv_export import compare_export, db_rows, download, parse_strict
+from export_answers import add_submissions, ensure_submissions
 
 
 def _key_files(ctx):
@@ -26,18 +30,16 @@ def _key_files(ctx):
 
 
 def _key_ids(ctx, refs):
-    return {d['ref']: d['key_id'] for d in adm.db_rows(ctx, refs).values()}
+    return {d['ref']: d['key_id'] for d in db_rows(ctx, refs).values()}
 
 
 def test_admin_rotate_wrong_passphrase_changes_nothing(ctx):
-    wrong = os.path.join(ctx.stack.var, 'it-wrong-passphrase-rotate')
-    with open(wrong, 'w') as f:
-        f.write('certainly not the passphrase\n')
-    os.chmod(wrong, 0o600)
+    wrong = wrong_passphrase(ctx, 'it-wrong-passphrase-rotate',
+                             'certainly not the passphrase')
     before = _key_files(ctx)
-    aud = adm.audit_max(ctx)
-    rc, out, err = adm.vawgctl(ctx, ['rotate'] + adm.keys_args(ctx, wrong) +
-                               ['--db', adm.owner_db(ctx)])
+    aud = audit_max(ctx)
+    rc, out, err = ctx.stack.vawgctl(['rotate'] + ctx.stack.keys_args(wrong) +
+                                     ['--db', ctx.stack.owner_db()])
     assert rc == 1, 'vawgctl rotate with a wrong passphrase exited %d' % rc
     assert 'unchanged' in err or 'passphrase' in err.lower(), (
         'vawgctl rotate with a wrong passphrase says %r' % err)
@@ -46,19 +48,19 @@ def test_admin_rotate_wrong_passphrase_changes_nothing(ctx):
     ring = os.path.join(ctx.stack.keys_dir, 'keyring')
     assert not os.path.isdir(ring) or not os.listdir(ring), (
         'a refused rotation put files in keyring/: %s' % os.listdir(ring))
-    assert not adm.audit_rows(ctx, aud, 'key-rotate'), \
+    assert not audit_rows(ctx, aud, 'key-rotate'), \
         'a refused rotation was audited as a rotation'
 
 
 def test_admin_key_rotation_both_generations_decrypt(ctx):
-    old_sent = dict(adm.ensure_submissions(ctx))
+    old_sent = dict(ensure_submissions(ctx))
     old_ids = set(_key_ids(ctx, list(old_sent)).values())
     assert len(old_ids) == 1, 'rows before the rotation name keys %s' % (
         old_ids)
     old_id = old_ids.pop()
-    aud = adm.audit_max(ctx)
-    rc, out, err = adm.vawgctl(ctx, ['rotate'] + adm.keys_args(ctx) +
-                               ['--db', adm.owner_db(ctx)])
+    aud = audit_max(ctx)
+    rc, out, err = ctx.stack.vawgctl(['rotate'] + ctx.stack.keys_args() +
+                                     ['--db', ctx.stack.owner_db()])
     text = out.decode('utf-8', 'replace')
     assert rc == 0, 'vawgctl rotate exited %d: %s' % (rc, err.strip()[:300])
     m_old = re.search(r'old key id: ([0-9a-f]{16})', text)
@@ -68,17 +70,16 @@ def test_admin_key_rotation_both_generations_decrypt(ctx):
         'rotate says old %s new %s; the rows name %s' % (
             m_old.group(1), m_new.group(1), old_id))
     new_id = m_new.group(1)
-    rot = adm.audit_rows(ctx, aud, 'key-rotate')
+    rot = audit_rows(ctx, aud, 'key-rotate')
     assert len(rot) == 1 and rot[0]['detail'] == new_id, (
         'key-rotate audit rows %r' % rot)
     assert os.path.isfile(os.path.join(ctx.stack.keys_dir, 'keyring',
                                        old_id + '.sec')), \
         'the old secret key is not in keys/keyring/'
-    adm.stack_script(ctx, 'restart-public')
-    adm.restart_admin(ctx)
+    ctx.stack.restart('public')
+    restart_admin(ctx)
     # New rows are sealed to the new key.
-    new_sent = adm.submit_batch(ctx, 2)
-    ctx.admin_sent.update(new_sent)
+    new_sent = add_submissions(ctx, 2)
     got = _key_ids(ctx, list(new_sent))
     wrong = {r: k for r, k in got.items() if k != new_id}
     assert len(got) == len(new_sent) and not wrong, (
@@ -89,7 +90,7 @@ def test_admin_key_rotation_both_generations_decrypt(ctx):
     ctx.figure('key_ids_in_submissions', len(ids))
     assert old_id in ids and new_id in ids, 'key ids stored: %s' % ids
     # The admin pool holds both and decrypts both.
-    a = adm.sign_in(ctx, adm.enrol(ctx, 'it-rotate'))
+    a = sign_in(ctx, enrol(ctx, 'it-rotate'))
     d = a.get('/admin/')
     words = html_checks.page_text(d.text)
     assert new_id in words and old_id in words, (
@@ -98,9 +99,9 @@ def test_admin_key_rotation_both_generations_decrypt(ctx):
     ok_old = ok_new = 0
     sent = ctx.admin_sent
     for name in ('consultation', 'referral'):
-        r = adm.download(ctx, a, name)
-        recs = adm.parse_strict(r.body)
-        p, _, _ = adm.compare_export(ctx, recs, name, sent, 'decrypted')
+        r = download(ctx, a, name)
+        recs = parse_strict(r.body)
+        p, _, _ = compare_export(ctx, recs, name, sent, 'decrypted')
         probs += p
         bad = [x[0] for x in recs[1:] if x[-1] != 'ok']
         if bad:
@@ -115,17 +116,17 @@ def test_admin_key_rotation_both_generations_decrypt(ctx):
     ctx.figure('rotation_export_mismatches', len(probs))
     assert not probs, '; '.join(probs[:10])
     # The command-line export opens both generations too.
-    frm, to = adm.london_range()
+    frm, to = london_range()
     for name in ('consultation', 'referral'):
-        rc, out, err = adm.vawgctl(ctx, ['export', '--form', name, '--from',
-                                         frm, '--to', to, '--db',
-                                         adm.owner_db(ctx)] +
-                                   adm.keys_args(ctx))
+        rc, out, err = ctx.stack.vawgctl(['export', '--form', name, '--from',
+                                          frm, '--to', to, '--db',
+                                          ctx.stack.owner_db()] +
+                                         ctx.stack.keys_args())
         assert rc == 0 and ', 0 did not open' in err, (
             'vawgctl export of %s after the rotation: exit %d, %r' % (
                 name, rc, err.strip()[:200]))
-        recs = adm.parse_strict(out)
-        p, _, _ = adm.compare_export(ctx, recs, name, sent, 'decrypted')
+        recs = parse_strict(out)
+        p, _, _ = compare_export(ctx, recs, name, sent, 'decrypted')
         assert not p, 'vawgctl export of %s: %s' % (name, '; '.join(p[:5]))
     ctx.admin_rotated = (old_id, new_id)
 
@@ -145,8 +146,7 @@ def test_admin_vawgctl_decrypt_after_rotation(ctx):
         "ON f.id = v.form_id WHERE s.key_id IN ('%s', '%s') ORDER BY "
         "s.key_id, s.id) x;" % (old_id, new_id)))
     assert len(data) == 2, 'rows for both keys: %d' % len(data)
-    out = ctx.stack.decrypt(['%s\t%s\t%s' % (d['idem'], d['form'],
-                                              d['sealed']) for d in data])
+    out = rows.decrypt_rows(ctx.stack, data)
     status = {d['key_id']: (o[0], o[1][:80]) for d, o in zip(data, out)}
     ctx.figure('vawgctl_decrypt_after_rotation', '%d of 2' % sum(
         1 for s, _ in status.values() if s == 'ok'))

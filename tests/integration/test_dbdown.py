@@ -9,6 +9,7 @@ confirmation.  Once the database is back the pool's replayer stores every
 spooled post exactly once, with the reference shown, and the spool
 empties."""
 
+import contextlib
 import os
 import stat
 import time
@@ -44,14 +45,8 @@ def _poll(ctx, path, status, seconds):
                          % (path, status, seconds, what))
 
 
-def _spool(ctx):
-    return os.path.join(ctx.stack.var, 'spool')
-
-
 def _records(ctx, sub=''):
-    d = os.path.join(_spool(ctx), sub)
-    return sorted(os.path.join(d, n) for n in os.listdir(d)
-                  if n.endswith('.rec') or '.rec.' in n)
+    return ctx.stack.spool_records(sub)
 
 
 def _spool_line(resp):
@@ -67,105 +62,118 @@ def _post_down(ctx, name, answers, tok):
         p = ctx.post(name, answers.body(tok), timeout=POST_TIMEOUT)
     except OSError as e:
         raise AssertionError('post to /%s while the database is down: no '
-                             'answer within %ss (%s)' % (name, POST_TIMEOUT, e))
+                             'answer within %ss (%s)' % (name, POST_TIMEOUT,
+                                                          e))
     return p, time.monotonic() - t0
 
 
-def _stop_db(ctx):
-    ctx.stack.pg_stop()
-    _poll(ctx, '/healthz', 503, DOWN_WAIT)
-
-
-def _start_db(ctx):
-    ctx.stack.pg_start()
-    t0 = time.monotonic()
-    _poll(ctx, '/healthz', 200, UP_WAIT)
-    return time.monotonic() - t0
-
-
-def test_database_down_post_spooled_then_stored(ctx):
-    sent = []           # (answers, token)
-    for name in ('consultation', 'referral'):
-        tok, = ctx.tokens(name)
-        sent.append((ctx.answers(name), tok))
-    before = ctx.max_id()
-    count = ctx.row_count()
-    shown = {}
+@contextlib.contextmanager
+def _database_down(ctx):
+    """PostgreSQL stopped (and /healthz saying so) for the with block,
+    started again after it whatever happens; 5xx answers are expected
+    meanwhile."""
     ctx.allow_5xx = True
     try:
-        _stop_db(ctx)
-        g = ctx.http.get('/consultation', timeout=POST_TIMEOUT)
-        if g.status == 200:
-            assert html_checks.Page(g.text).token, (
-                'form page while the database is down: 200 but no form')
-        else:
-            assert g.status == 503, ('form page while the database is down: '
-                                     'expected the form or 503, got %s'
-                                     % html_checks.describe(g))
-        slowest = 0.0
-        for answers, tok in sent:
-            name = answers.form.name
-            p, took = _post_down(ctx, name, answers, tok)
-            slowest = max(slowest, took)
-            assert p.status == 200, (
-                'post to /%s while the database is down: expected the '
-                'confirmation (200, answers kept in the spool), got %s in '
-                '%.1fs' % (name, html_checks.describe(p), took))
-            ctx.check_headers(p, 'confirmation while the database is down',
-                              no_store=True)
-            ref = html_checks.find_reference(p.text)
-            assert ref and rows.REF_RE.match(ref), (
-                'confirmation while the database is down shows no reference: '
-                '%s' % html_checks.describe(p))
-            shown[tok] = ref
-        ctx.figure('down_post_seconds', '%.1f' % slowest)
-        # A retry (refresh, double click) while still down: the same
-        # reference, and still one record.
-        answers, tok = sent[0]
-        again, _ = _post_down(ctx, answers.form.name, answers, tok)
-        assert again.status == 200 and \
-            html_checks.find_reference(again.text) == shown[tok], (
-                'posting the same form again while the database is down: '
-                'expected the same reference %s, got %s'
-                % (shown[tok], html_checks.describe(again)))
-        recs = _records(ctx)
-        xff_hits = 0
-        assert len(recs) == len(sent), (
-            '%d posts confirmed while the database is down (one twice): %d '
-            'files in the spool, expected %d'
-            % (len(sent), len(recs), len(sent)))
-        for path in recs:
-            mode = stat.S_IMODE(os.stat(path).st_mode)
-            assert mode == 0o600, ('spool file %s has mode %o, expected 600'
-                                   % (os.path.basename(path), mode))
-            with open(path, 'rb') as f:
-                data = f.read()
-            hits = rows.canaries_in(data, ctx.canaries)
-            assert not hits, ('spool file %s holds sensitive answers in '
-                              'clear: %s' % (os.path.basename(path), hits))
-            if http_client.xff_in(data):
-                xff_hits += 1
-        ctx.figure('spool_files_while_down', len(recs))
-        # Every post carried a forged X-Forwarded-For (http_client):
-        # a spool record must not keep it.
-        ctx.figure('xff_hits_spool_while_down', xff_hits)
-        assert xff_hits == 0, ('%d spool files hold the forged address %s'
-                               % (xff_hits, http_client.FAKE_XFF))
-        h = ctx.http.get('/healthz')
-        assert _spool_line(h) == 'spool: %d' % len(sent), (
-            '/healthz while %d posts wait in the spool: expected a line '
-            '"spool: %d", got %r' % (len(sent), len(sent), h.text[:120]))
+        ctx.stack.pg_stop()
+        _poll(ctx, '/healthz', 503, DOWN_WAIT)
+        yield
     finally:
         try:
             ctx.stack.pg_start()
         finally:
             ctx.allow_5xx = False
+
+
+def _back_up(ctx):
+    """Seconds until /healthz says 200 once PostgreSQL is started."""
     ctx.allow_5xx = True
     try:
-        ctx.figure('healthz_back_seconds', '%.1f' % _start_db(ctx))
+        ctx.stack.pg_start()
+        t0 = time.monotonic()
+        _poll(ctx, '/healthz', 200, UP_WAIT)
+        return time.monotonic() - t0
     finally:
         ctx.allow_5xx = False
 
+
+def _form_page_while_down(ctx):
+    g = ctx.http.get('/consultation', timeout=POST_TIMEOUT)
+    if g.status == 200:
+        assert html_checks.Page(g.text).token, (
+            'form page while the database is down: 200 but no form')
+    else:
+        assert g.status == 503, ('form page while the database is down: '
+                                 'expected the form or 503, got %s'
+                                 % html_checks.describe(g))
+
+
+def _post_while_down(ctx, sent):
+    """Posts each (answers, token) of sent, and the first again; each
+    must be confirmed.  Returns {token: reference shown}."""
+    shown = {}
+    slowest = 0.0
+    for answers, tok in sent:
+        name = answers.form.name
+        p, took = _post_down(ctx, name, answers, tok)
+        slowest = max(slowest, took)
+        assert p.status == 200, (
+            'post to /%s while the database is down: expected the '
+            'confirmation (200, answers kept in the spool), got %s in '
+            '%.1fs' % (name, html_checks.describe(p), took))
+        ctx.check_headers(p, 'confirmation while the database is down',
+                          no_store=True)
+        ref = html_checks.find_reference(p.text)
+        assert ref and rows.REF_RE.match(ref), (
+            'confirmation while the database is down shows no reference: '
+            '%s' % html_checks.describe(p))
+        shown[tok] = ref
+    ctx.figure('down_post_seconds', '%.1f' % slowest)
+    # A retry (refresh, double click) while still down: the same
+    # reference, and still one record.
+    answers, tok = sent[0]
+    again, _ = _post_down(ctx, answers.form.name, answers, tok)
+    assert again.status == 200 and \
+        html_checks.find_reference(again.text) == shown[tok], (
+            'posting the same form again while the database is down: '
+            'expected the same reference %s, got %s'
+            % (shown[tok], html_checks.describe(again)))
+    return shown
+
+
+def _check_spool_while_down(ctx, n):
+    """n records in the spool, private, holding no answer in clear and
+    not the forged address; /healthz counts them."""
+    recs = _records(ctx)
+    xff_hits = 0
+    assert len(recs) == n, (
+        '%d posts confirmed while the database is down (one twice): %d '
+        'files in the spool, expected %d' % (n, len(recs), n))
+    for path in recs:
+        mode = stat.S_IMODE(os.stat(path).st_mode)
+        assert mode == 0o600, ('spool file %s has mode %o, expected 600'
+                               % (os.path.basename(path), mode))
+        with open(path, 'rb') as f:
+            data = f.read()
+        hits = rows.canaries_in(data, ctx.canaries)
+        assert not hits, ('spool file %s holds sensitive answers in '
+                          'clear: %s' % (os.path.basename(path), hits))
+        if http_client.xff_in(data):
+            xff_hits += 1
+    ctx.figure('spool_files_while_down', len(recs))
+    # Every post carried a forged X-Forwarded-For (http_client):
+    # a spool record must not keep it.
+    ctx.figure('xff_hits_spool_while_down', xff_hits)
+    assert xff_hits == 0, ('%d spool files hold the forged address %s'
+                           % (xff_hits, http_client.FAKE_XFF))
+    h = ctx.http.get('/healthz')
+    assert _spool_line(h) == 'spool: %d' % n, (
+        '/healthz while %d posts wait in the spool: expected a line '
+        '"spool: %d", got %r' % (n, n, h.text[:120]))
+
+
+def _check_replay(ctx, sent, shown, before, count):
+    """Once the database is back: every post of sent stored once, as
+    posted, with the reference shown, and the spool empty."""
     t0 = time.monotonic()
     new = []
     while time.monotonic() - t0 < REPLAY_WAIT:
@@ -200,6 +208,22 @@ def test_database_down_post_spooled_then_stored(ctx):
         % (h.status, h.text[:120]))
     ctx.figure('spooled_then_stored', '%d of %d' % (len(new), len(sent)))
 
+
+def test_database_down_post_spooled_then_stored(ctx):
+    sent = []           # (answers, token)
+    for name in ('consultation', 'referral'):
+        tok, = ctx.tokens(name)
+        sent.append((ctx.answers(name), tok))
+    before = ctx.max_id()
+    count = ctx.row_count()
+    with _database_down(ctx):
+        _form_page_while_down(ctx)
+        shown = _post_while_down(ctx, sent)
+        _check_spool_while_down(ctx, len(sent))
+    ctx.figure('healthz_back_seconds', '%.1f' % _back_up(ctx))
+
+    _check_replay(ctx, sent, shown, before, count)
+
     # The same form sent again now: its reference, no second row.
     answers, tok = sent[0]
     last = ctx.max_id()
@@ -222,11 +246,9 @@ def test_spool_unwritable_says_not_saved(ctx):
     tok, = ctx.tokens(name)
     answers = ctx.answers(name)
     before = ctx.max_id()
-    spool = _spool(ctx)
+    spool = ctx.stack.spool_dir
     mode = stat.S_IMODE(os.stat(spool).st_mode)
-    ctx.allow_5xx = True
-    try:
-        _stop_db(ctx)
+    with _database_down(ctx):
         os.chmod(spool, 0)
         try:
             p, took = _post_down(ctx, name, answers, tok)
@@ -246,16 +268,7 @@ def test_spool_unwritable_says_not_saved(ctx):
         assert _spool_line(h) == 'spool: error', (
             '/healthz with an unreadable spool: expected "spool: error", '
             'got %r' % h.text[:120])
-    finally:
-        try:
-            ctx.stack.pg_start()
-        finally:
-            ctx.allow_5xx = False
-    ctx.allow_5xx = True
-    try:
-        _start_db(ctx)
-    finally:
-        ctx.allow_5xx = False
+    _back_up(ctx)
     time.sleep(1.5)     # a replayer pass, had anything been spooled
     rows.expect_no_new_row(ctx, before, 'a post answered 503 "not saved"')
     assert not _records(ctx), 'a post answered 503 left a spool file'

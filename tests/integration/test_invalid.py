@@ -80,47 +80,42 @@ def test_bad_email(ctx):
     _run(ctx, cases, 'bad_email_rejected')
 
 
-def test_text_over_max_length(ctx):
+def _by_kind(ctx, kinds, make, what):
+    """The cases make(kind, form, field) gives for the first question of
+    each kind (in either form); fails when there are none."""
     cases = []
-    for kind in ('text', 'textarea'):
+    for kind in kinds:
         got = forms.pick_field(ctx.forms(), kinds=(kind,))
-        if got is None:
-            continue
-        form, f = got
+        if got is not None:
+            cases += make(kind, *got)
+    assert cases, 'neither form has %s' % what
+    return cases
+
+
+def test_text_over_max_length(ctx):
+    def make(kind, form, f):
         v = (forms.new_canary(ctx.canaries) + 'y' * f.max_length)
         a = ctx.answers(form.name).set(f.name, v[:f.max_length + 1])
-        cases.append(('%s %s of %d characters (max %d)' % (
-            kind, f.name, f.max_length + 1, f.max_length), a, [f.name]))
-    assert cases, 'neither form has a text question'
+        return [('%s %s of %d characters (max %d)' % (
+            kind, f.name, f.max_length + 1, f.max_length), a, [f.name])]
+    cases = _by_kind(ctx, ('text', 'textarea'), make, 'a text question')
     _run(ctx, cases, 'over_max_length_rejected')
 
 
 def test_choice_not_an_option(ctx):
-    cases = []
-    for kind in ('radio', 'select'):
-        got = forms.pick_field(ctx.forms(), kinds=(kind,))
-        if got is None:
-            continue
-        form, f = got
+    def make(kind, form, f):
         a = ctx.answers(form.name).set(f.name, 'zz-not-an-option')
-        cases.append(('%s %s=zz-not-an-option' % (kind, f.name), a, [f.name]))
-    assert cases, 'neither form has a radio question'
+        return [('%s %s=zz-not-an-option' % (kind, f.name), a, [f.name])]
+    cases = _by_kind(ctx, ('radio', 'select'), make, 'a radio question')
     _run(ctx, cases, 'unknown_option_rejected')
 
 
 def _encoded_cases(ctx, seqs, kinds, prefix):
-    cases = []
-    for kind in kinds:
-        got = forms.pick_field(ctx.forms(), kinds=(kind,))
-        if got is None:
-            continue
-        form, f = got
-        for s in seqs:
-            a = ctx.answers(form.name).set(f.name, Raw('ab' + s + 'cd'))
-            cases.append(('%s %s %s=ab%scd' % (prefix, kind, f.name, s), a,
-                          [f.name]))
-    assert cases, 'neither form has a text question'
-    return cases
+    def make(kind, form, f):
+        return [('%s %s %s=ab%scd' % (prefix, kind, f.name, s),
+                 ctx.answers(form.name).set(f.name, Raw('ab' + s + 'cd')),
+                 [f.name]) for s in seqs]
+    return _by_kind(ctx, kinds, make, 'a text question')
 
 
 def test_invalid_utf8(ctx):

@@ -29,23 +29,27 @@ def test_no_canary_in_database_dump(ctx):
     assert not hits, 'canaries in clear in the database dump: %s' % hits[:5]
 
 
-def _files(ctx):
-    for d in LEAK_DIRS:
-        top = os.path.join(ctx.stack.var, d)
-        for root, _, names in os.walk(top):
-            for n in sorted(names):
-                p = os.path.join(root, n)
-                if os.path.isfile(p) and not os.path.islink(p):
-                    yield p
+def _walk(top):
+    """The regular files under top (not links), in a stable order."""
+    for root, _, names in os.walk(top):
+        for n in sorted(names):
+            p = os.path.join(root, n)
+            if os.path.isfile(p) and not os.path.islink(p):
+                yield p
+
+
+def _read_file(path):
+    with open(path, 'rb') as f:
+        return f.read(MAX_FILE)
 
 
 def test_no_canary_or_address_in_logs(ctx):
     checked = 0
     hits = []
-    for path in _files(ctx):
+    for path in (p for d in LEAK_DIRS
+                 for p in _walk(os.path.join(ctx.stack.var, d))):
         try:
-            with open(path, 'rb') as f:
-                data = f.read(MAX_FILE)
+            data = _read_file(path)
         except OSError as e:
             hits.append('%s unreadable (%s)' % (path, e))
             continue
@@ -84,7 +88,6 @@ def test_no_5xx_no_cookie_seen(ctx):
     assert not ctx.cookies, 'cookies set: %s' % ctx.cookies[:5]
 
 
-
 def test_nginx_saw_no_upstream_error(ctx):
     """The pools close each connection as soon as the request's stdin is
     read to its end, without libfcgi's lingering close (pool.c); nginx
@@ -100,6 +103,7 @@ def test_nginx_saw_no_upstream_error(ctx):
     ctx.figure('nginx_upstream_errors', len(bad))
     assert not bad, 'nginx logged upstream errors: %r' % bad[:3]
 
+
 # ---------------------------------------------------------------------------
 # The forged X-Forwarded-For (issue 4, item 4)
 # ---------------------------------------------------------------------------
@@ -107,19 +111,6 @@ def test_nginx_saw_no_upstream_error(ctx):
 XFF_FORMS = (http_client.FAKE_XFF.encode('ascii'),
              http_client.FAKE_XFF.encode('ascii').hex().encode('ascii'))
 xff_in = http_client.xff_in
-
-
-def _read_file(path):
-    with open(path, 'rb') as f:
-        return f.read(MAX_FILE)
-
-
-def _walk(top):
-    for root, _, names in os.walk(top):
-        for n in sorted(names):
-            p = os.path.join(root, n)
-            if os.path.isfile(p) and not os.path.islink(p):
-                yield p
 
 
 def _is_log(var, path):

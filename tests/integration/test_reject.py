@@ -103,25 +103,30 @@ def test_unknown_or_repeated_field_400(ctx):
     _post_cases(ctx, cases, 400, 'unknown_or_repeated_refused')
 
 
-def test_honeypot_filled_400(ctx):
+def _both_forms(ctx, variants):
+    """Cases for each form: one valid answer set per form, sent as each
+    (what, body function of the answers and a token) of variants says."""
     cases = []
     for name in ('consultation', 'referral'):
         a = ctx.answers(name)
-        cases.append(('%s with _homepage filled' % name, name,
-                      lambda t, a=a: a.body(t, honeypot='http://spam.example/')))
+        for what, body in variants:
+            cases.append(('%s %s' % (name, what), name,
+                          lambda t, a=a, body=body: body(a, t)))
+    return cases
+
+
+def test_honeypot_filled_400(ctx):
+    cases = _both_forms(ctx, [
+        ('with _homepage filled',
+         lambda a, t: a.body(t, honeypot='http://spam.example/'))])
     _post_cases(ctx, cases, 400, 'honeypot_refused')
 
 
 def test_bad_token_403(ctx):
-    cases = []
-    for name in ('consultation', 'referral'):
-        a = ctx.answers(name)
-        cases.append(('%s without _token' % name, name,
-                      lambda t, a=a: a.body(None)))
-        cases.append(('%s with a tampered token' % name, name,
-                      lambda t, a=a: a.body(forms.tamper(t))))
-        cases.append(('%s with an empty token' % name, name,
-                      lambda t, a=a: a.body('')))
+    cases = _both_forms(ctx, [
+        ('without _token', lambda a, t: a.body(None)),
+        ('with a tampered token', lambda a, t: a.body(forms.tamper(t))),
+        ('with an empty token', lambda a, t: a.body(''))])
     _post_cases(ctx, cases, 403, 'bad_token_refused')
 
 

@@ -57,25 +57,54 @@ void	 check_fail_num(const char *file, int line, const char *expr,
 		    #got "[0.." #glen ") == " #want "[0.." #wlen ")");	\
 } while (0)
 
-extern const struct unit_test	buf_tests[];
-extern const size_t		buf_ntests;
-extern const struct unit_test	utf8_tests[];
-extern const size_t		utf8_ntests;
-extern const struct unit_test	urlenc_tests[];
-extern const size_t		urlenc_ntests;
-extern const struct unit_test	json_tests[];
-extern const size_t		json_ntests;
-extern const struct unit_test	token_tests[];
-extern const size_t		token_ntests;
-extern const struct unit_test	seal_tests[];
-extern const size_t		seal_ntests;
-extern const struct unit_test	form_tests[];
-extern const size_t		form_ntests;
-extern const struct unit_test	spool_tests[];
-extern const size_t		spool_ntests;
-extern const struct unit_test	csv_tests[], keyring_tests[];
-extern const size_t		csv_ntests, keyring_ntests;
-extern const struct unit_test	file_tests[], pairs_tests[];
-extern const size_t		file_ntests, pairs_ntests;
+/*
+ * Ends the running test with a failed check, what saying why, unless
+ * ready: for what a test needs before it can check anything (a fixture
+ * made once and shared, a temporary stream).
+ */
+#define NEED(ready, what) do {						\
+	if (!(ready)) {							\
+		check_fail(__FILE__, __LINE__, (what));			\
+		return;							\
+	}								\
+} while (0)
+
+/* Each test file's table, run by main.c in the order it lists them. */
+#define UNIT_TABLE(name)						\
+	extern const struct unit_test	 name##_tests[];		\
+	extern const size_t		 name##_ntests
+UNIT_TABLE(buf);
+UNIT_TABLE(utf8);
+UNIT_TABLE(urlenc);
+UNIT_TABLE(json);
+UNIT_TABLE(token);
+UNIT_TABLE(seal);
+UNIT_TABLE(form);
+UNIT_TABLE(spool);
+UNIT_TABLE(csv);
+UNIT_TABLE(keyring);
+UNIT_TABLE(file);
+UNIT_TABLE(pairs);
+
+/*
+ * Files on disk (files.c), for the tests whose subject is a file.
+ * test_fixture_begin starts a fixture made once and shared, whose *state
+ * is 0 not yet, 1 ready, -1 failed: it returns 1 when the caller is to
+ * make it now (*state is -1 until the caller sets 1; a private directory
+ * /tmp/PREFIX-XXXXXX is made into dir, of size bytes, and cleanup will run
+ * at exit), 0 when it was begun before or the directory cannot be made.
+ * test_dir_remove removes dir and everything under it; an empty dir is
+ * nothing to do.  test_path
+ * returns dir/name in one of two static buffers that take turns, so two
+ * paths can be passed to one call.  read_file reads up to max bytes of
+ * path into data and returns how many, or -1; write_file writes len bytes
+ * (replacing the file), 0 or -1.
+ */
+int		 test_fixture_begin(int *state, char *dir, size_t size,
+		    const char *prefix, void (*cleanup)(void));
+void		 test_dir_remove(const char *dir);
+const char	*test_path(const char *dir, const char *name);
+long		 read_file(const char *path, void *data, size_t max);
+int		 write_file(const char *path, const void *data, size_t len);
 
 #endif /* CHECK_H */

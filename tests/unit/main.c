@@ -53,20 +53,18 @@ check_fail_num(const char *file, int line, const char *expr, long long got,
 	note(file, line, expr, extra);
 }
 
+#define TABLE(name)	{ name##_tests, &name##_ntests }
+
 static const struct {
 	const struct unit_test	*tests;
 	const size_t		*n;
 } tables[] = {
-	{ buf_tests, &buf_ntests },
-	{ utf8_tests, &utf8_ntests },
-	{ urlenc_tests, &urlenc_ntests },
-	{ json_tests, &json_ntests },
-	{ token_tests, &token_ntests },
-	{ form_tests, &form_ntests },
-	{ spool_tests, &spool_ntests },
-	{ seal_tests, &seal_ntests },	/* last: Argon2id makes it slow */
-	{ csv_tests, &csv_ntests }, { keyring_tests, &keyring_ntests },
-	{ file_tests, &file_ntests }, { pairs_tests, &pairs_ntests },
+	TABLE(buf), TABLE(utf8), TABLE(urlenc), TABLE(json), TABLE(token),
+	TABLE(form), TABLE(spool),
+	TABLE(seal),		/* slow: Argon2id */
+	TABLE(csv),
+	TABLE(keyring),		/* slow: Argon2id */
+	TABLE(file), TABLE(pairs),
 };
 
 int

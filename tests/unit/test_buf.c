@@ -8,6 +8,13 @@
 #include "base.h"
 #include "check.h"
 
+/* b holds a usable, terminated, empty string. */
+#define CHECK_EMPTY(b) do {						\
+	CHECK((b)->data != NULL);					\
+	CHECK_EQ((b)->len, 0);						\
+	CHECK_STR((b)->data, "");					\
+} while (0)
+
 static void
 test_buf_append(void)
 {
@@ -28,9 +35,7 @@ test_buf_append_empty_terminates(void)
 
 	/* Even nothing appended leaves a usable, terminated string. */
 	CHECK(buf_append(&b, "", 0) == 0);
-	CHECK(b.data != NULL);
-	CHECK_EQ(b.len, 0);
-	CHECK_STR(b.data, "");
+	CHECK_EMPTY(&b);
 	buf_free(&b);
 }
 
@@ -76,9 +81,7 @@ test_buf_printf_empty(void)
 	struct buf	 b = { 0 };
 
 	CHECK(buf_printf(&b, "%s", "") == 0);
-	CHECK(b.data != NULL);
-	CHECK_EQ(b.len, 0);
-	CHECK_STR(b.data, "");
+	CHECK_EMPTY(&b);
 	buf_free(&b);
 }
 

@@ -176,6 +176,17 @@ stream(const char *data, size_t len)
 
 #define STREAM(lit)	stream((lit), sizeof(lit) - 1)
 
+/* What was written to b, as a stream; NULL, with b freed, if it cannot be. */
+static FILE *
+written(struct buf *b)
+{
+	FILE	*f;
+
+	if ((f = stream(b->data, b->len)) == NULL)
+		buf_free(b);
+	return f;
+}
+
 /* Hostile cells: each must come back exactly through write then read. */
 static const char *const hostile[] = {
 	"", "plain", "=1+1", "@SUM(A1)", "-2", "+3", "\tTAB", "\rCR", "\nLF",
@@ -210,11 +221,7 @@ test_csv_round_trip(void)
 		CHECK(csv_cell(&b, s, strlen(s), i == 0) == 0);
 	}
 	CHECK(csv_end(&b) == 0);
-	if ((f = stream(b.data, b.len)) == NULL) {
-		CHECK(!"tmpfile");
-		buf_free(&b);
-		return;
-	}
+	NEED((f = written(&b)) != NULL, "tmpfile");
 	for (rec = 0; rec < 2; rec++) {
 		CHECK_EQ(csv_read_record(f, &r), 1);
 		CHECK_EQ(r.n, NHOSTILE);
@@ -250,11 +257,7 @@ test_csv_round_trip_apostrophe_then_starter(void)
 	for (i = 0; i < n; i++)
 		CHECK(csv_cell(&b, cells[i], strlen(cells[i]), i == 0) == 0);
 	CHECK(csv_end(&b) == 0);
-	if ((f = stream(b.data, b.len)) == NULL) {
-		CHECK(!"tmpfile");
-		buf_free(&b);
-		return;
-	}
+	NEED((f = written(&b)) != NULL, "tmpfile");
 	CHECK_EQ(csv_read_record(f, &r), 1);
 	CHECK_EQ(r.n, n);
 	for (i = 0; i < r.n && i < n; i++)
@@ -271,11 +274,8 @@ test_csv_read_known_bytes(void)
 	FILE			*f;
 
 	/* BOM skipped; quoted, empty, unquoted; last record without CRLF. */
-	if ((f = STREAM("\xef\xbb\xbf\"a\",\"\",b\r\n\"x\"\"y\",\"1\r\n2\"")) ==
-	    NULL) {
-		CHECK(!"tmpfile");
-		return;
-	}
+	NEED((f = STREAM("\xef\xbb\xbf\"a\",\"\",b\r\n\"x\"\"y\",\"1\r\n2\"")) !=
+	    NULL, "tmpfile");
 	CHECK_EQ(csv_read_record(f, &r), 1);
 	CHECK_EQ(r.n, 3);
 	if (r.n == 3) {
@@ -294,10 +294,7 @@ test_csv_read_known_bytes(void)
 	fclose(f);
 
 	/* Without a BOM the first cell is read the same. */
-	if ((f = STREAM("\"a\"\r\n")) == NULL) {
-		CHECK(!"tmpfile");
-		return;
-	}
+	NEED((f = STREAM("\"a\"\r\n")) != NULL, "tmpfile");
 	CHECK_EQ(csv_read_record(f, &r), 1);
 	CHECK(r.n == 1 && strcmp(csv_unneutralise(&r.cells[0]), "a") == 0);
 	CHECK_EQ(csv_read_record(f, &r), 0);
@@ -305,10 +302,7 @@ test_csv_read_known_bytes(void)
 	fclose(f);
 
 	/* An empty file is the end straight away. */
-	if ((f = STREAM("")) == NULL) {
-		CHECK(!"tmpfile");
-		return;
-	}
+	NEED((f = STREAM("")) != NULL, "tmpfile");
 	CHECK_EQ(csv_read_record(f, &r), 0);
 	csv_record_free(&r);
 	fclose(f);
@@ -326,10 +320,8 @@ test_csv_read_bom_only_at_start(void)
 	struct csv_record	 r = { 0 };
 	FILE			*f;
 
-	if ((f = STREAM("\xef\xbb\xbf\"h\"\r\n\xef\xbc\x81,b\r\n")) == NULL) {
-		CHECK(!"tmpfile");
-		return;
-	}
+	NEED((f = STREAM("\xef\xbb\xbf\"h\"\r\n\xef\xbc\x81,b\r\n")) != NULL,
+	    "tmpfile");
 	CHECK_EQ(csv_read_record(f, &r), 1);
 	CHECK(r.n == 1 && strcmp(r.cells[0].data, "h") == 0);
 	CHECK_EQ(csv_read_record(f, &r), 1);
@@ -387,11 +379,7 @@ test_csv_read_max_cells(void)
 	for (i = 0; i < CSV_MAX_CELLS; i++)
 		CHECK(csv_cell(&b, "x", 1, i == 0) == 0);
 	CHECK(csv_end(&b) == 0);
-	if ((f = stream(b.data, b.len)) == NULL) {
-		CHECK(!"tmpfile");
-		buf_free(&b);
-		return;
-	}
+	NEED((f = written(&b)) != NULL, "tmpfile");
 	CHECK_EQ(csv_read_record(f, &r), 1);
 	CHECK_EQ(r.n, CSV_MAX_CELLS);
 	csv_record_free(&r);
@@ -415,23 +403,21 @@ test_csv_read_max_cells(void)
 static void
 test_csv_unneutralise(void)
 {
+	static const struct {
+		const char	*cell, *want;
+	} known[] = {
+		{ "'=x", "=x" }, { "'\n", "\n" }, { "'", "'" },
+		{ "'abc", "'abc" }, { "plain", "plain" },
+	};
 	struct buf	 b = { 0 };
+	size_t		 i;
 
 	CHECK_STR(csv_unneutralise(&b), "");		/* never written */
-	CHECK(buf_puts(&b, "'=x") == 0);
-	CHECK_STR(csv_unneutralise(&b), "=x");
-	buf_reset(&b);
-	CHECK(buf_puts(&b, "'\n") == 0);
-	CHECK_STR(csv_unneutralise(&b), "\n");
-	buf_reset(&b);
-	CHECK(buf_puts(&b, "'") == 0);
-	CHECK_STR(csv_unneutralise(&b), "'");
-	buf_reset(&b);
-	CHECK(buf_puts(&b, "'abc") == 0);
-	CHECK_STR(csv_unneutralise(&b), "'abc");
-	buf_reset(&b);
-	CHECK(buf_puts(&b, "plain") == 0);
-	CHECK_STR(csv_unneutralise(&b), "plain");
+	for (i = 0; i < sizeof(known) / sizeof(known[0]); i++) {
+		buf_reset(&b);
+		CHECK(buf_puts(&b, known[i].cell) == 0);
+		CHECK_STR(csv_unneutralise(&b), known[i].want);
+	}
 	buf_free(&b);
 }
 

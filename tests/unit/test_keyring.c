@@ -10,7 +10,6 @@
  */
 #include <sys/stat.h>
 
-#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,62 +38,28 @@ static struct {
 } kx;
 
 static void
-remove_tree(const char *dir)
-{
-	char		 path[512];
-	struct dirent	*de;
-	struct stat	 st;
-	DIR		*d;
-
-	if ((d = opendir(dir)) == NULL)
-		return;
-	while ((de = readdir(d)) != NULL) {
-		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
-			continue;
-		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
-		if (lstat(path, &st) == 0 && S_ISDIR(st.st_mode))
-			remove_tree(path);
-		else
-			unlink(path);
-	}
-	closedir(d);
-	rmdir(dir);
-}
-
-static void
 kx_cleanup(void)
 {
 	buf_free(&kx.env1);
 	buf_free(&kx.env2);
 	keyring_free(&kx.kr);
-	if (kx.dir[0] != '\0')
-		remove_tree(kx.dir);
+	test_dir_remove(kx.dir);
 }
 
+/* A path inside the key directory (two may be passed to one call). */
 static const char *
 kx_path(const char *name)
 {
-	static char	 path[2][192];
-	static int	 which;
-
-	which ^= 1;
-	snprintf(path[which], sizeof(path[which]), "%s/%s", kx.dir, name);
-	return path[which];
+	return test_path(kx.dir, name);
 }
 
 /* The key directory with service.pub/sec, once.  1 ready, 0 not. */
 static int
 fixture(void)
 {
-	if (kx.state != 0)
+	if (!test_fixture_begin(&kx.state, kx.dir, sizeof(kx.dir),
+	    "vawg-keyring", kx_cleanup))
 		return kx.state == 1;
-	kx.state = -1;
-	snprintf(kx.dir, sizeof(kx.dir), "/tmp/vawg-keyring-XXXXXX");
-	if (mkdtemp(kx.dir) == NULL) {
-		kx.dir[0] = '\0';
-		return 0;
-	}
-	atexit(kx_cleanup);
 	if (seal_keygen(kx_path("service.pub"), kx_path("service.sec"), PASS,
 	    strlen(PASS), &kx.first) != 0)
 		return 0;
@@ -106,25 +71,8 @@ fixture(void)
 	return 1;
 }
 
-#define NEED_FIXTURE() do {						\
-	if (!fixture()) {						\
-		CHECK(!"keyring fixture: keygen or seal failed");	\
-		return;							\
-	}								\
-} while (0)
-
-static long
-read_file(const char *path, void *data, size_t max)
-{
-	FILE	*f;
-	size_t	 n;
-
-	if ((f = fopen(path, "rb")) == NULL)
-		return -1;
-	n = fread(data, 1, max, f);
-	fclose(f);
-	return (long)n;
-}
+#define NEED_FIXTURE()							\
+	NEED(fixture(), "keyring fixture: keygen or seal failed")
 
 static void
 test_keyring_load_right_passphrase(void)

@@ -7,7 +7,6 @@
  */
 #include <sys/stat.h>
 
-#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,36 +36,17 @@ static struct {
 static void
 fixture_cleanup(void)
 {
-	char		 path[384];
-	struct dirent	*de;
-	DIR		*d;
-
 	seal_secret_free(&fx.sec);
-	if (fx.dir[0] == '\0' || (d = opendir(fx.dir)) == NULL)
-		return;
-	while ((de = readdir(d)) != NULL) {
-		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
-			continue;
-		snprintf(path, sizeof(path), "%s/%s", fx.dir, de->d_name);
-		unlink(path);
-	}
-	closedir(d);
-	rmdir(fx.dir);
+	test_dir_remove(fx.dir);
 }
 
 /* Makes the shared key pair once.  1 if ready, 0 if it could not be. */
 static int
 fixture(void)
 {
-	if (fx.state != 0)
+	if (!test_fixture_begin(&fx.state, fx.dir, sizeof(fx.dir), "vawg-unit",
+	    fixture_cleanup))
 		return fx.state == 1;
-	fx.state = -1;
-	snprintf(fx.dir, sizeof(fx.dir), "/tmp/vawg-unit-XXXXXX");
-	if (mkdtemp(fx.dir) == NULL) {
-		fx.dir[0] = '\0';
-		return 0;
-	}
-	atexit(fixture_cleanup);
 	snprintf(fx.pub_path, sizeof(fx.pub_path), "%s/seal.pub", fx.dir);
 	snprintf(fx.sec_path, sizeof(fx.sec_path), "%s/seal.sec", fx.dir);
 	if (seal_keygen(fx.pub_path, fx.sec_path, PASS, strlen(PASS),
@@ -77,49 +57,14 @@ fixture(void)
 	return 1;
 }
 
-#define NEED_FIXTURE() do {						\
-	if (!fixture()) {						\
-		CHECK(!"seal fixture: keygen or load failed");		\
-		return;							\
-	}								\
-} while (0)
+#define NEED_FIXTURE()							\
+	NEED(fixture(), "seal fixture: keygen or load failed")
 
 /* A path inside the fixture directory. */
 static const char *
 fx_path(const char *name)
 {
-	static char	 path[192];
-
-	snprintf(path, sizeof(path), "%s/%s", fx.dir, name);
-	return path;
-}
-
-static int
-write_file(const char *path, const void *data, size_t len)
-{
-	FILE	*f;
-	int	 rc;
-
-	if ((f = fopen(path, "wb")) == NULL)
-		return -1;
-	rc = fwrite(data, 1, len, f) == len ? 0 : -1;
-	if (fclose(f) != 0)
-		rc = -1;
-	return rc;
-}
-
-/* Reads up to max bytes of path; returns the length or -1. */
-static long
-read_file(const char *path, void *data, size_t max)
-{
-	FILE	*f;
-	size_t	 n;
-
-	if ((f = fopen(path, "rb")) == NULL)
-		return -1;
-	n = fread(data, 1, max, f);
-	fclose(f);
-	return (long)n;
+	return test_path(fx.dir, name);
 }
 
 /* An unlocked secret key made in memory, without Argon2id. */
@@ -311,6 +256,19 @@ test_seal_secret_load_bounds_kdf(void)
 	CHECK(s.sk == NULL);
 }
 
+/*
+ * Writes len bytes of text to name in the fixture directory and returns
+ * what seal_pub_load makes of that file; -2 if it cannot be written.
+ */
+static int
+pub_load_written(const char *name, const void *text, size_t len,
+    struct seal_pub *p)
+{
+	if (write_file(fx_path(name), text, len) != 0)
+		return -2;
+	return seal_pub_load(fx_path(name), p);
+}
+
 static void
 test_seal_pub_load(void)
 {
@@ -324,16 +282,14 @@ test_seal_pub_load(void)
 	CHECK(same_pub(&p, &fx.pub));
 	/* Without the newline, and in capitals, it is the same key. */
 	sodium_bin2hex(hex, sizeof(hex), fx.pub.pk, SEAL_PK_BYTES);
-	CHECK(write_file(fx_path("bare.pub"), hex, 64) == 0);
 	memset(&p, 0, sizeof(p));
-	CHECK(seal_pub_load(fx_path("bare.pub"), &p) == 0);
+	CHECK(pub_load_written("bare.pub", hex, 64, &p) == 0);
 	CHECK(same_pub(&p, &fx.pub));
 	for (i = 0; i < 64; i++)
 		upper[i] = (char)(hex[i] >= 'a' ? hex[i] - 32 : hex[i]);
 	upper[64] = '\n';
-	CHECK(write_file(fx_path("upper.pub"), upper, 65) == 0);
 	memset(&p, 0, sizeof(p));
-	CHECK(seal_pub_load(fx_path("upper.pub"), &p) == 0);
+	CHECK(pub_load_written("upper.pub", upper, 65, &p) == 0);
 	CHECK(same_pub(&p, &fx.pub));
 }
 
@@ -350,32 +306,25 @@ test_seal_pub_load_bad(void)
 	memcpy(text, hex, 64);
 	text[10] = 'g';
 	text[64] = '\n';
-	CHECK(write_file(fx_path("g.pub"), text, 65) == 0);
-	CHECK(seal_pub_load(fx_path("g.pub"), &p) == -1);
+	CHECK(pub_load_written("g.pub", text, 65, &p) == -1);
 	/* Wrong lengths: 63, 62 and 66 digits, and nothing. */
 	memcpy(text, hex, 64);
 	text[63] = '\n';
-	CHECK(write_file(fx_path("63.pub"), text, 64) == 0);
-	CHECK(seal_pub_load(fx_path("63.pub"), &p) == -1);
+	CHECK(pub_load_written("63.pub", text, 64, &p) == -1);
 	text[62] = '\n';
-	CHECK(write_file(fx_path("62.pub"), text, 63) == 0);
-	CHECK(seal_pub_load(fx_path("62.pub"), &p) == -1);
+	CHECK(pub_load_written("62.pub", text, 63, &p) == -1);
 	memcpy(text, hex, 64);
 	memcpy(text + 64, "00", 2);
-	CHECK(write_file(fx_path("66.pub"), text, 66) == 0);
-	CHECK(seal_pub_load(fx_path("66.pub"), &p) == -1);
-	CHECK(write_file(fx_path("empty.pub"), "", 0) == 0);
-	CHECK(seal_pub_load(fx_path("empty.pub"), &p) == -1);
+	CHECK(pub_load_written("66.pub", text, 66, &p) == -1);
+	CHECK(pub_load_written("empty.pub", "", 0, &p) == -1);
 	/* A second key, or anything, after the first. */
 	memcpy(text, hex, 64);
 	text[64] = '\n';
 	memcpy(text + 65, hex, 64);
 	text[129] = '\n';
-	CHECK(write_file(fx_path("two.pub"), text, 130) == 0);
-	CHECK(seal_pub_load(fx_path("two.pub"), &p) == -1);
+	CHECK(pub_load_written("two.pub", text, 130, &p) == -1);
 	memcpy(text + 64, " \n", 2);
-	CHECK(write_file(fx_path("junk.pub"), text, 66) == 0);
-	CHECK(seal_pub_load(fx_path("junk.pub"), &p) == -1);
+	CHECK(pub_load_written("junk.pub", text, 66, &p) == -1);
 }
 
 static void
@@ -392,14 +341,12 @@ test_seal_pub_load_rejects_nul(void)
 	sodium_bin2hex(hex, sizeof(hex), fx.pub.pk, SEAL_PK_BYTES);
 	memcpy(text, hex, 64);
 	memcpy(text + 64, "\0\n", 2);
-	CHECK(write_file(fx_path("nul-end.pub"), text, 66) == 0);
-	CHECK(seal_pub_load(fx_path("nul-end.pub"), &p) == -1);
+	CHECK(pub_load_written("nul-end.pub", text, 66, &p) == -1);
 	memcpy(text, hex, 32);
 	text[32] = '\0';
 	memcpy(text + 33, hex + 32, 32);
 	text[65] = '\n';
-	CHECK(write_file(fx_path("nul-mid.pub"), text, 66) == 0);
-	CHECK(seal_pub_load(fx_path("nul-mid.pub"), &p) == -1);
+	CHECK(pub_load_written("nul-mid.pub", text, 66, &p) == -1);
 }
 
 static void

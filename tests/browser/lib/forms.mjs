@@ -3,24 +3,12 @@
 // a form changes what these helpers fill in.  Inputs are found by name and
 // value, as the browser posts them, never by generated ids.
 import { randomBytes } from 'node:crypto';
-import { psql } from './stack.mjs';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { REPO, psql } from './stack.mjs';
 
-const FORMS_SQL = `
-SELECT coalesce(json_agg(json_build_object(
-  'name', f.name, 'title', f.title,
-  'fields', (SELECT coalesce(json_agg(json_build_object(
-      'name', ff.name, 'kind', ff.kind, 'label', ff.label,
-      'required', ff.required, 'max_length', ff.max_length,
-      'sensitive', ff.sensitive,
-      'options', (SELECT coalesce(json_agg(json_build_object(
-            'value', o.value, 'label', o.label, 'notice', o.notice)
-          ORDER BY o.position), '[]'::json)
-        FROM vawg.form_option o
-        WHERE o.version_id = ff.version_id AND o.field_name = ff.name))
-    ORDER BY ff.position), '[]'::json)
-    FROM vawg.form_field ff WHERE ff.version_id = c.version_id))
-  ORDER BY f.name), '[]'::json)
-FROM vawg.form f JOIN vawg.form_current c ON c.form_id = f.id;`;
+// The same query as the integration suite's (one file for both).
+const FORMS_SQL = readFileSync(path.join(REPO, 'tests', 'integration', 'forms.sql'), 'utf8');
 
 let cache = null;
 

@@ -57,6 +57,15 @@ export function mistakes(formDef) {
 	return a;
 }
 
+// Home, then a form by its link in the page's main part, as a person comes
+// to it; its fill time starts there.  Returns the form's definition.
+export async function followFormLink(page, name) {
+	await goto(page, '/');
+	await Promise.all([page.waitForURL(new RegExp(`/${name}$`)), page.click(`main a[href="/${name}"]`)]);
+	page.__openedAt = Date.now();
+	return form(name);
+}
+
 export async function openForm(page, name) {
 	await goto(page, '/' + name);
 	return form(name);
