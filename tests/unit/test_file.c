@@ -21,14 +21,10 @@
 
 static char	 dir[64];
 
-/* dir/name, in a static buffer: copy it before the next call. */
 static const char *
 path(const char *name)
 {
-	static char	 p[128];
-
-	snprintf(p, sizeof(p), "%s/%s", dir, name);
-	return p;
+	return test_path(dir, name);
 }
 
 static int
@@ -90,12 +86,11 @@ static void
 test_file_symlink_not_followed(void)
 {
 	struct stat	 st;
-	char		 got[32], target[128];
+	char		 got[32];
 
 	/* Someone else's file, and a link to it where a key will go. */
 	CHECK(file_write_private(path("victim"), "theirs", 6, 0644, 0) == 0);
-	snprintf(target, sizeof(target), "%s", path("victim"));
-	CHECK(symlink(target, path("c.key")) == 0);
+	CHECK(symlink(path("victim"), path("c.key")) == 0);
 	CHECK(file_write_private(path("c.key"), "ours", 4, 0600, 0) == -1);
 	CHECK(file_write_private(path("c.key"), "ours", 4, 0600, 1) == 0);
 	/* The link itself was replaced by a file; its target is untouched. */
@@ -141,13 +136,8 @@ test_file_setup(void)
 static void
 test_file_cleanup(void)
 {
-	const char	*names[] = { "a.key", "b.key", "c.key", "victim",
-	    "e.bin" };
-	size_t		 i;
-
-	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
-		unlink(path(names[i]));
-	CHECK(rmdir(dir) == 0);
+	test_dir_remove(dir);
+	CHECK(access(dir, F_OK) == -1);
 }
 
 const struct unit_test file_tests[] = {
