@@ -4,7 +4,7 @@
  * by name and a translation replaces this table alone.  Each entry is
  * whole sentences; nothing here is assembled from fragments.  The text of
  * the templates (templates/) and the library's own messages (a field's
- * error, lib/form.c; the last-resort 500, lib/page.c) are not here.  This
+ * error, lib/field.c; the last-resort 500, lib/page.c) are not here.  This
  * file holds words only: it chooses no status code and renders nothing
  * but through page_message().
  */
