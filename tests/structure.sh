@@ -14,6 +14,8 @@
 #      README's "How it fits together".
 #   4. Sizes: no header over 250 lines, no C file over 450, no function
 #      over 70 unless the comment above it says why it stays whole.
+#   5. Each pool reads only its own settings: an out-of-range admin setting
+#      does not stop the public forms, nor a public one the admin pages.
 set -u
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$ROOT"
@@ -163,6 +165,37 @@ long=$(awk '
 ' "$SRC"/*/*.c)
 [ -z "$long" ] && ok "no function over 70 lines without a reason" ||
     bad "functions over 70 lines: $long"
+
+# ---- 5. each program its own settings ------------------------------------
+
+# Runs a pool with the given settings and keys that do not exist, so it
+# stops at the keys, right after reading its settings; prints what it said.
+start_until_keys() {
+	local bin=$1
+	shift
+	env -i PATH="$PATH" VAWG_TEMPLATES="$ROOT/templates" \
+	    VAWG_KEYS=/nonexistent/vawg-keys "$@" timeout 10 "$bin" 2>&1 || true
+}
+
+if [ -x "$BUILD/vawg-public" ] && [ -x "$BUILD/vawg-admin" ]; then
+	out=$(start_until_keys "$BUILD/vawg-public" VAWG_SESSION_IDLE=1 \
+	    VAWG_LOGIN_MAX_WAIT=0 VAWG_ADMIN_WORKERS=999)
+	own=$(start_until_keys "$BUILD/vawg-public" VAWG_WORKERS=0)
+	if ! grep -q 'VAWG_' <<<"$out" && grep -q 'VAWG_WORKERS' <<<"$own"; then
+		ok "vawg-public ignores the admin pool's settings, checks its own"
+	else
+		bad "vawg-public settings: [$out] [$own]"
+	fi
+	out=$(start_until_keys "$BUILD/vawg-admin" VAWG_WORKERS=0 \
+	    VAWG_BODY_MAX=1 VAWG_TOKEN_MAX_AGE=1)
+	own=$(start_until_keys "$BUILD/vawg-admin" VAWG_SESSION_IDLE=1)
+	if ! grep -q 'VAWG_' <<<"$out" &&
+	    grep -q 'VAWG_SESSION_IDLE' <<<"$own"; then
+		ok "vawg-admin ignores the public pool's settings, checks its own"
+	else
+		bad "vawg-admin settings: [$out] [$own]"
+	fi
+fi
 
 echo "$pass passed, $fail failed"
 [ "$fail" = 0 ]
