@@ -61,7 +61,7 @@ def collect(only):
         for fname, fn in vars(mod).items():
             if fname.startswith('test_') and callable(fn) and \
                     getattr(fn, '__module__', None) == name:
-                if not only or only in fname:
+                if not only or only in fname or only == name:
                     tests.append((fname, fn))
     return tests
 
@@ -114,7 +114,8 @@ def main():
     ap.add_argument('--keep', action='store_true',
                     help='keep the data folder after the run')
     ap.add_argument('-k', dest='only', default='',
-                    help='run only tests whose name contains this')
+                    help='run only the tests whose name contains this, or '
+                    'every test of the module of exactly this name')
     ap.add_argument('--seed', type=int, default=None,
                     help='seed for the random answer choices')
     args = ap.parse_args()
