@@ -231,7 +231,7 @@ main(int argc, char *argv[])
 		}
 		fclose(f);
 		/* The key id is the first 8 bytes of BLAKE2b-256 of the key
-		 * (cgi-src/seal.c). */
+		 * (cgi-src/lib/seal.c). */
 		{
 			unsigned char fp[32];
 
@@ -244,7 +244,7 @@ main(int argc, char *argv[])
 	if (FCGX_Init() != 0)
 		return 1;
 	unlink(argv[1]);
-	/* The same listen backlog as the public pool (cgi-src/pool.c). */
+	/* The same listen backlog as the public pool (cgi-src/lib/pool.c). */
 	if ((sock = FCGX_OpenSocket(argv[1], 1024)) < 0 ||
 	    chmod(argv[1], 0666) == -1) {
 		perror(argv[1]);

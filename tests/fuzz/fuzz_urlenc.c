@@ -6,7 +6,7 @@
  * Input: one byte choosing max_fields (0-199 as is, anything above means
  * "no practical limit"), then the body.  The result is walked and checked
  * against a second, naive decoder written here from the description in
- * vawg.h: the pair count, every decoded name and value, the NUL after
+ * text.h: the pair count, every decoded name and value, the NUL after
  * each, that every string lies inside the arena, and which of
  * OK / MALFORMED / TOO_MANY the parser should have answered.
  */
