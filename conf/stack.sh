@@ -57,12 +57,12 @@ deps() {
 
 as_pg() { runuser -u postgres -- "$@"; }
 
-# initdb and the server run as postgres, nginx's workers as nobody: both
+# initdb and the server run as postgres, nginx's workers as www-data: both
 # must be able to walk down to their folders.
 make_traversable() {
 	local d=$1
 	while [ "$d" != / ]; do
-		if ! runuser -u nobody -- test -x "$d" 2>/dev/null; then
+		if ! runuser -u www-data -- test -x "$d" 2>/dev/null; then
 			say "allowing others to traverse $d"
 			chmod o+x "$d"
 		fi
@@ -170,9 +170,23 @@ spool_dir() {
 	chmod 700 "$VAR/spool" "$VAR/spool/failed"
 }
 
+# The FastCGI sockets' folder: root's, and only nginx's workers (group
+# www-data) may enter it.  A pool binds its socket there as root, then gives
+# it to its own user and www-data, mode 0660 (lib/pool.c); the pid files,
+# written here, stay root's.
+fcgi_dir() {
+	mkdir -p "$VAR/fcgi"
+	[ "$(id -u)" = 0 ] && chown root:www-data "$VAR/fcgi"
+	chmod 750 "$VAR/fcgi"
+}
+
+# as_root WORD: WORD when run as root, else nothing (a pool run by another
+# user keeps it, and can give its socket to no other user or group).
+as_root() { [ "$(id -u)" = 0 ] && echo "$1" || true; }
+
 public_start() {
 	local pidf=$VAR/fcgi/public.pid sock=$VAR/fcgi/public.sock i
-	mkdir -p "$VAR/fcgi"
+	fcgi_dir
 	alive "$pidf" && return 0
 	web_user
 	spool_dir
@@ -182,7 +196,7 @@ public_start() {
 	VAWG_TEMPLATES=$ROOT/templates \
 	VAWG_KEYS=$VAR/keys \
 	VAWG_SPOOL=$VAR/spool \
-	VAWG_USER=$([ "$(id -u)" = 0 ] && echo "$WEB_USER") \
+	VAWG_USER=$(as_root "$WEB_USER") VAWG_SOCKET_GROUP=$(as_root www-data) \
 	VAWG_WORKERS=$WORKERS VAWG_BODY_MAX=$BODY_MAX \
 	    setsid "$BIN/vawg-public" >>"$VAR/log/public.log" 2>&1 </dev/null &
 	echo $! >"$pidf"
@@ -206,7 +220,7 @@ wait_socket() {
 # exports; VAWG_ADMIN_MODE=sealed starts it with no secret key at all.
 admin_start() {
 	local pidf=$VAR/fcgi/admin.pid sock=$VAR/fcgi/admin.sock pass=
-	mkdir -p "$VAR/fcgi"
+	fcgi_dir
 	alive "$pidf" && return 0
 	make_user "$ADMIN_USER"
 	[ "${VAWG_ADMIN_MODE:-decrypt}" = sealed ] || pass=$VAR/keys/passphrase
@@ -216,7 +230,8 @@ admin_start() {
 	VAWG_TEMPLATES=$ROOT/templates \
 	VAWG_KEYS=$VAR/keys \
 	VAWG_PASSPHRASE_FILE=$pass \
-	VAWG_ADMIN_USER=$([ "$(id -u)" = 0 ] && echo "$ADMIN_USER") \
+	VAWG_ADMIN_USER=$(as_root "$ADMIN_USER") \
+	VAWG_ADMIN_SOCKET_GROUP=$(as_root www-data) \
 	    setsid "$BIN/vawg-admin" >>"$VAR/log/admin.log" 2>&1 </dev/null &
 	echo $! >"$pidf"
 	wait_socket admin "$sock" "$pidf"

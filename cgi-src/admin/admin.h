@@ -30,7 +30,9 @@ struct admin_config {
 	const char	*conninfo;	/* VAWG_ADMIN_DB */
 	const char	*template_dir;	/* VAWG_TEMPLATES */
 	const char	*key_dir;	/* VAWG_KEYS */
-	const char	*run_as;	/* VAWG_ADMIN_USER, "" to stay */
+	const char	*run_as;	/* VAWG_ADMIN_USER; "" to stay, not
+					 * as root */
+	const char	*socket_group;	/* VAWG_ADMIN_SOCKET_GROUP, nginx's */
 	const char	*passphrase_file;	/* VAWG_PASSPHRASE_FILE; "" =
 					 * sealed mode, no secret key held */
 	int		 workers;	/* VAWG_ADMIN_WORKERS */

@@ -18,6 +18,7 @@ admin_config_load(struct admin_config *c)
 	c->template_dir = env_or("VAWG_TEMPLATES", "templates");
 	c->key_dir = env_or("VAWG_KEYS", "var/keys");
 	c->run_as = env_or("VAWG_ADMIN_USER", "");
+	c->socket_group = env_or("VAWG_ADMIN_SOCKET_GROUP", "");
 	c->passphrase_file = env_or("VAWG_PASSPHRASE_FILE", "");
 	if (env_num("VAWG_ADMIN_WORKERS", 2, 1, 64, &workers) == -1 ||
 	    env_num("VAWG_SESSION_IDLE", 1800, 10, 86400, &idle) == -1 ||

@@ -128,7 +128,8 @@ main(void)
 	p.handle = admin_pool_handle;
 	p.reload = admin_reload;
 	p.arg = &a;
-	if ((p.sock = pool_listen(cfg.socket_path)) == -1 ||
+	if ((p.sock = pool_listen(cfg.socket_path, cfg.run_as,
+	    cfg.socket_group)) == -1 ||
 	    pool_drop(cfg.run_as) == -1)
 		return 1;
 	if (load_forms(&a, 1) == -1) {

@@ -69,46 +69,141 @@ pool_harden(void)
 	return 0;
 }
 
-int
-pool_listen(const char *path)
+/* Root may run a pool only to hand it to a user: never to keep root. */
+static int
+refuse_root(const char *user)
 {
+	if ((getuid() == 0 || geteuid() == 0) && user[0] == '\0') {
+		LOG_ERR("refusing to run as root with no user to become: "
+		    "the pool's user setting is empty");
+		return -1;
+	}
+	return 0;
+}
+
+/* The socket's owner (the pool's user, only when root can give it) and
+ * group (any the process may give); -1 leaves either as it is. */
+static int
+socket_owner(const char *user, const char *group, uid_t *uid, gid_t *gid)
+{
+	struct passwd	*pw;
+	struct group	*gr;
+
+	*uid = (uid_t)-1;
+	*gid = (gid_t)-1;
+	if (user[0] != '\0' && geteuid() == 0) {
+		if ((pw = getpwnam(user)) == NULL) {
+			LOG_ERR("user %s does not exist", user);
+			return -1;
+		}
+		*uid = pw->pw_uid;
+	}
+	if (group[0] != '\0') {
+		if ((gr = getgrnam(group)) == NULL) {
+			LOG_ERR("group %s does not exist", group);
+			return -1;
+		}
+		*gid = gr->gr_gid;
+	}
+	return 0;
+}
+
+/*
+ * The socket is born 0660 (the umask) and root's, then given to the pool's
+ * user and the socket group, nginx's: no other account may connect, at any
+ * moment.  By path, since fchown() on a socket changes the socket, not the
+ * name bound to it; this is race-free because the folder is root's and
+ * only the socket group may enter it, with no right to write there, so no
+ * one but root can put anything else under the name between the bind and
+ * the lchown(), which would not follow a link anyway.
+ */
+int
+pool_listen(const char *path, const char *user, const char *group)
+{
+	mode_t	 old;
+	uid_t	 uid;
+	gid_t	 gid;
 	int	 sock;
 
+	if (refuse_root(user) == -1 ||
+	    socket_owner(user, group, &uid, &gid) == -1)
+		return -1;
 	if (FCGX_Init() != 0) {
 		LOG_ERR("FCGX_Init failed");
 		return -1;
 	}
 	unlink(path);
+	old = umask(0117);
 	/* A deep queue: nginx meets "try again" only when every worker is busy
 	 * and a thousand connections wait, not at the first burst. */
-	if ((sock = FCGX_OpenSocket(path, 1024)) < 0) {
+	sock = FCGX_OpenSocket(path, 1024);
+	umask(old);
+	if (sock < 0) {
 		LOG_ERR("cannot listen on %s", path);
 		return -1;
 	}
-	/* nginx's workers run as another user. */
-	if (chmod(path, 0666) == -1) {
-		LOG_ERR("chmod %s: %s", path, strerror(errno));
+	if ((uid != (uid_t)-1 || gid != (gid_t)-1) &&
+	    lchown(path, uid, gid) == -1) {
+		LOG_ERR("chown %s: %s", path, strerror(errno));
+		close(sock);
 		return -1;
 	}
 	return sock;
 }
 
+/* 1 if any of the real, effective and saved ids is not the one wanted. */
+static int
+ids_differ(uid_t uid, gid_t gid)
+{
+	uid_t	 ru, eu, su;
+	gid_t	 rg, eg, sg;
+
+	if (getresuid(&ru, &eu, &su) == -1 || getresgid(&rg, &eg, &sg) == -1)
+		return 1;
+	return ru != uid || eu != uid || su != uid || rg != gid ||
+	    eg != gid || sg != gid;
+}
+
+/*
+ * Becomes user for good: its groups (initgroups: the supplementary ones
+ * too, such as the database socket's), then its gid and uid, real,
+ * effective and saved.  Then checks that root cannot be had back and that
+ * no exec can gain privileges.  Refuses to go on as root without a user.
+ */
 int
 pool_drop(const char *user)
 {
 	struct passwd	*pw;
 	struct rlimit	 none = { 0, 0 };
+	uid_t		 uid;
+	gid_t		 gid;
 
-	if (user[0] == '\0' || geteuid() != 0)
+	if (refuse_root(user) == -1)
+		return -1;
+	if (getuid() != 0 && geteuid() != 0)
 		return 0;
 	if ((pw = getpwnam(user)) == NULL) {
 		LOG_ERR("user %s does not exist", user);
 		return -1;
 	}
-	if (setgroups(1, &pw->pw_gid) == -1 ||
-	    setresgid(pw->pw_gid, pw->pw_gid, pw->pw_gid) == -1 ||
-	    setresuid(pw->pw_uid, pw->pw_uid, pw->pw_uid) == -1) {
+	uid = pw->pw_uid;
+	gid = pw->pw_gid;
+	if (uid == 0) {
+		LOG_ERR("user %s is root: refusing to run as root", user);
+		return -1;
+	}
+	if (initgroups(user, gid) == -1 ||
+	    setresgid(gid, gid, gid) == -1 ||
+	    setresuid(uid, uid, uid) == -1) {
 		LOG_ERR("cannot become %s: %s", user, strerror(errno));
+		return -1;
+	}
+	if (setuid(0) != -1 || setgid(0) != -1 || ids_differ(uid, gid)) {
+		LOG_ERR("became %s, yet root could be regained", user);
+		return -1;
+	}
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == -1) {
+		LOG_ERR("PR_SET_NO_NEW_PRIVS: %s", strerror(errno));
 		return -1;
 	}
 	/* Changing user resets the dumpable flag: set it again. */

@@ -117,8 +117,12 @@ struct pool {
 };
 
 int	 pool_harden(void);		/* no core dumps; signal handlers */
-int	 pool_listen(const char *path);	/* the socket, or -1 */
-int	 pool_drop(const char *user);	/* drop root for user; "" stays */
+/* Binds path, mode 0660, owned by user (when root) and group ("": left as
+ * they are); the socket, or -1.  Root with user "" is refused. */
+int	 pool_listen(const char *path, const char *user, const char *group);
+/* Becomes user for good (its groups, gid, uid; no new privileges).  Not
+ * root: does nothing.  Root with user "" is refused.  0 / -1. */
+int	 pool_drop(const char *user);
 int	 pool_stopping(void);		/* 1 once SIGTERM has arrived */
 /* Runs the pool until SIGTERM.  0 / -1. */
 int	 pool_run(struct pool *);

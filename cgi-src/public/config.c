@@ -21,6 +21,7 @@ public_config_load(struct public_config *c)
 	c->key_dir = env_or("VAWG_KEYS", "var/keys");
 	c->exit_url = env_or("VAWG_EXIT_URL", "https://www.bbc.co.uk/weather");
 	c->run_as = env_or("VAWG_USER", "");
+	c->socket_group = env_or("VAWG_SOCKET_GROUP", "");
 	c->pin = env_or("VAWG_KEY_FINGERPRINT", "");
 	c->spool_dir = env_or("VAWG_SPOOL", "var/spool");
 	if (env_num("VAWG_WORKERS", 4, 1, 256, &workers) == -1 ||

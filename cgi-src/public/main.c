@@ -153,7 +153,8 @@ main(void)
 	p.reload = public_reload;
 	p.extra = replayer;
 	p.arg = &app;
-	if ((p.sock = pool_listen(cfg.socket_path)) == -1 ||
+	if ((p.sock = pool_listen(cfg.socket_path, cfg.run_as,
+	    cfg.socket_group)) == -1 ||
 	    pool_drop(cfg.run_as) == -1)
 		return 1;
 	if (load_forms(&app, 1) == -1) {
@@ -170,6 +171,8 @@ main(void)
 	page_cache_free(&app);
 	formset_free(&app.forms);
 	sodium_free(app.token_key);
+	/* Fails once root is dropped (the folder is not ours to enter):
+	 * conf/stack.sh removes the socket before each start. */
 	unlink(cfg.socket_path);
 	LOG_INFO("stopped");
 	return 0;

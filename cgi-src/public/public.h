@@ -24,7 +24,8 @@ struct public_config {
 	const char	*template_dir;	/* VAWG_TEMPLATES */
 	const char	*key_dir;	/* VAWG_KEYS */
 	const char	*exit_url;	/* VAWG_EXIT_URL */
-	const char	*run_as;	/* VAWG_USER, "" to stay */
+	const char	*run_as;	/* VAWG_USER; "" to stay, not as root */
+	const char	*socket_group;	/* VAWG_SOCKET_GROUP, nginx's */
 	const char	*pin;		/* VAWG_KEY_FINGERPRINT, "" if unset */
 	const char	*spool_dir;	/* VAWG_SPOOL */
 	int		 workers;	/* VAWG_WORKERS */
