@@ -105,7 +105,7 @@ pool_drop(const char *user)
 		LOG_ERR("user %s does not exist", user);
 		return -1;
 	}
-	if (setgroups(1, &pw->pw_gid) == -1 ||
+	if (initgroups(user, pw->pw_gid) == -1 ||
 	    setresgid(pw->pw_gid, pw->pw_gid, pw->pw_gid) == -1 ||
 	    setresuid(pw->pw_uid, pw->pw_uid, pw->pw_uid) == -1) {
 		LOG_ERR("cannot become %s: %s", user, strerror(errno));
