@@ -251,7 +251,7 @@ main(int argc, char *argv[])
 		return 1;
 	}
 	if ((pw = getpwnam(argv[4])) == NULL ||
-	    setgroups(1, &pw->pw_gid) == -1 ||
+	    initgroups(argv[4], pw->pw_gid) == -1 ||
 	    setresgid(pw->pw_gid, pw->pw_gid, pw->pw_gid) == -1 ||
 	    setresuid(pw->pw_uid, pw->pw_uid, pw->pw_uid) == -1) {
 		fprintf(stderr, "cannot become %s\n", argv[4]);

@@ -735,17 +735,25 @@ def pgbench_once(name, clients, secs):
         "SELECT version_id, plain::text, length(sealed), key_id FROM "
         "public.bench_sample").split('|')
     sealed = '\\x' + os.urandom(int(slen)).hex()
-    logdir = os.path.join(RUN, name + '-log')
+    # pgbench runs as vawgweb, the Unix account PostgreSQL's ident map
+    # lets reach vawg_public: its script and logs are in a folder of its
+    # own under the data folder, which it can walk down to.
+    logdir = os.path.join(VAR, 'bench-' + name + '-log')
     shutil.rmtree(logdir, ignore_errors=True)
     os.makedirs(logdir)
+    script = os.path.join(logdir, 'submit.sql')
+    shutil.copyfile(PGBENCH_SQL, script)
+    shutil.chown(logdir, 'vawgweb')
+    shutil.chown(script, 'vawgweb')
     rows0, maxid0 = rows_now()
     if CHECKPOINT_FIRST:
         psql('CHECKPOINT')
     wal0 = wal_now()
-    argv = ['pgbench', '-h', os.path.join(VAR, 'run'), '-U', 'vawg_public',
+    argv = ['runuser', '-u', 'vawgweb', '--',
+            'pgbench', '-h', os.path.join(VAR, 'run'), '-U', 'vawg_public',
             '-n', '-M', 'prepared', '-c', str(clients),
             '-j', str(min(clients, 2)), '-T', str(secs),
-            '-f', PGBENCH_SQL, '-D', 'version=' + ver, '-D', 'plain=' + plain,
+            '-f', script, '-D', 'version=' + ver, '-D', 'plain=' + plain,
             '-D', 'sealed=' + sealed, '-D', 'key_id=' + key,
             '-l', '--log-prefix', os.path.join(logdir, 'tx'), 'vawg']
     waited, busy = wait_quiet()
@@ -768,6 +776,8 @@ def pgbench_once(name, clients, secs):
         die('pgbench output not understood:\n' + out[-1500:])
     lat = []
     for fn in os.listdir(logdir):
+        if not fn.startswith('tx'):
+            continue
         with open(os.path.join(logdir, fn)) as f:
             for line in f:
                 p = line.split()

@@ -75,29 +75,83 @@ pg_running() {
 	    as_pg "$PGBIN/pg_ctl" -D "$VAR/pgdata" status >/dev/null 2>&1
 }
 
+# Local access to the database (docs/THREAT-MODEL.md threat 20): no TCP
+# port, and on the socket peer authentication through the ident map
+# `vawg`: each program's Unix user reaches its own role only, the
+# operator (root) and postgres the owner, anyone else nothing.  The socket
+# folder and the socket admit only postgres and the group vawgdb (the two
+# pools' users).  Both files are written on every start, before the server
+# starts, so that a cluster made by an older stack.sh (initdb -A trust)
+# is converted; the socket's group and mode are given on pg_ctl's -o
+# command line, so that they too hold for an old cluster at its next start.
+DB_GROUP=vawgdb
+
+db_auth() {
+	local d=$VAR/pgdata
+	printf '%s\n' '# Written by conf/stack.sh at every start: edits are lost.' \
+	    'local all all peer map=vawg' >"$d/pg_hba.conf"
+	printf '%s\n' '# Written by conf/stack.sh at every start: edits are lost.' \
+	    '# map Unix user database role' \
+	    'vawg postgres postgres' 'vawg root postgres' \
+	    "vawg $WEB_USER vawg_public" "vawg $ADMIN_USER vawg_admin" \
+	    >"$d/pg_ident.conf"
+	chown postgres: "$d/pg_hba.conf" "$d/pg_ident.conf"
+	chmod 600 "$d/pg_hba.conf" "$d/pg_ident.conf"
+}
+
+# The server must be a member of the socket's group to give it that group.
+db_accounts() {
+	local u
+	make_group "$DB_GROUP"
+	make_user "$WEB_USER"
+	make_user "$ADMIN_USER"
+	for u in postgres "$WEB_USER" "$ADMIN_USER"; do
+		case " $(id -nG "$u") " in
+		*" $DB_GROUP "*) ;;
+		*) usermod -a -G "$DB_GROUP" "$u" ;;
+		esac
+	done
+}
+
 pg_start() {
+	local sockopt
 	[ -n "$PGBIN" ] || die "PostgreSQL is not installed (make deps)"
+	[ "$(id -u)" = 0 ] || die "pg_start needs root"
+	db_accounts
 	mkdir -p "$VAR/run" "$VAR/log"
-	chmod 755 "$VAR" "$VAR/run"
-	chown postgres: "$VAR/run"
+	chmod 755 "$VAR"
+	chown postgres:"$DB_GROUP" "$VAR/run"
+	chmod 750 "$VAR/run"
 	make_traversable "$VAR"
 	if [ ! -s "$VAR/pgdata/PG_VERSION" ]; then
 		say "creating the database cluster in $VAR/pgdata"
 		mkdir -p "$VAR/pgdata"
 		chown postgres: "$VAR/pgdata"
 		chmod 700 "$VAR/pgdata"
-		# trust is safe here only because there is no TCP port and
-		# the socket folder is private to this machine's users.
-		as_pg "$PGBIN/initdb" -D "$VAR/pgdata" -U postgres -A trust \
+		as_pg "$PGBIN/initdb" -D "$VAR/pgdata" -U postgres \
+		    --auth-local=peer --auth-host=reject \
 		    -E UTF8 --locale=C.UTF-8 >/dev/null
 	fi
-	pg_running && return 0
+	db_auth
+	if pg_running; then
+		# A server started before this script set the socket's
+		# mode restarts once to take it; otherwise a reload reads
+		# the files just written.
+		if [ "$(stat -c %a:%G "$VAR/run/.s.PGSQL.5432" 2>/dev/null)" \
+		    = "770:$DB_GROUP" ]; then
+			as_pg "$PGBIN/pg_ctl" -D "$VAR/pgdata" reload >/dev/null
+			return 0
+		fi
+		say "restarting PostgreSQL to restrict its socket"
+		pg_stop fast
+	fi
 	touch "$VAR/log/postgres.log"
 	chown postgres: "$VAR/log/postgres.log"
 	chmod 600 "$VAR/log/postgres.log"
+	sockopt="-c unix_socket_group=$DB_GROUP -c unix_socket_permissions=0770"
 	as_pg "$PGBIN/pg_ctl" -D "$VAR/pgdata" -w -t 60 \
 	    -l "$VAR/log/postgres.log" \
-	    -o "-c listen_addresses='' -k $VAR/run -c log_min_error_statement=panic" \
+	    -o "-c listen_addresses='' -k $VAR/run $sockopt -c log_min_error_statement=panic" \
 	    start >/dev/null
 }
 
@@ -147,6 +201,12 @@ keys() {
 	    head -c 32 /dev/urandom | base64 >"$k/passphrase"
 	"$BIN/vawgctl" keygen --keys "$k" --passphrase-file "$k/passphrase"
 	umask 022
+}
+
+make_group() {
+	getent group "$1" >/dev/null && return 0
+	[ "$(id -u)" = 0 ] || return 0
+	groupadd --system "$1"
 }
 
 make_user() {

@@ -16,6 +16,12 @@ PSQL_TIMEOUT = 60
 VAWGCTL_TIMEOUT = 120
 
 
+# The Unix account each database role is reached from (conf/stack.sh's
+# pg_ident.conf): root is the operator and reaches postgres.
+ROLE_ACCOUNT = {'postgres': 'root', 'vawg_public': 'vawgweb',
+                'vawg_admin': 'vawgadmin'}
+
+
 class PsqlError(Exception):
     pass
 
@@ -133,13 +139,21 @@ class Stack:
 
     # PostgreSQL
 
-    def psql_args(self, user):
-        return ['psql', '-X', '-q', '-h', self.run_dir, '-U', user,
-                '-d', 'vawg', '-At', '-v', 'ON_ERROR_STOP=1']
+    def psql_args(self, user, account=None):
+        """psql as database role USER, run by Unix ACCOUNT: by default
+        the one PostgreSQL's ident map lets reach that role (root, the
+        operator, reaches postgres)."""
+        account = account or ROLE_ACCOUNT.get(user, 'root')
+        pre = [] if account == 'root' else ['runuser', '-u', account, '--']
+        return pre + ['psql', '-X', '-q', '-h', self.run_dir, '-U', user,
+                      '-d', 'vawg', '-At', '-v', 'ON_ERROR_STOP=1']
 
-    def psql_try(self, sql, user='postgres', timeout=PSQL_TIMEOUT):
-        """Run sql (from stdin); returns (exit code, stdout, stderr)."""
-        p = subprocess.run(self.psql_args(user), input=sql.encode('utf-8'),
+    def psql_try(self, sql, user='postgres', timeout=PSQL_TIMEOUT,
+                 account=None):
+        """Run sql (from stdin) as role USER from Unix ACCOUNT (see
+        psql_args); returns (exit code, stdout, stderr)."""
+        p = subprocess.run(self.psql_args(user, account),
+                           input=sql.encode('utf-8'), cwd='/',
                            stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                            env=self.env(), timeout=timeout)
         return (p.returncode, p.stdout.decode('utf-8', 'replace'),
