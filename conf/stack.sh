@@ -70,6 +70,23 @@ make_traversable() {
 	done
 }
 
+# Logs are the operator's to read, nobody else's (issue 13, item 5): the
+# folder root:adm 0750 (adm: Debian's log-reading group), each file 0640,
+# owned by root (a pool or nginx writes to the descriptor it inherits) or
+# by the account given.  Only root can give a file to adm; others get the
+# modes alone.
+log_file() {
+	local f=$VAR/log/$1
+	mkdir -p "$VAR/log"
+	touch "$f"
+	if [ "$(id -u)" = 0 ]; then
+		chown root:adm "$VAR/log"
+		chown "${2:-root}:adm" "$f"
+	fi
+	chmod 750 "$VAR/log"
+	chmod 640 "$f"
+}
+
 pg_running() {
 	[ -f "$VAR/pgdata/postmaster.pid" ] &&
 	    as_pg "$PGBIN/pg_ctl" -D "$VAR/pgdata" status >/dev/null 2>&1
@@ -145,14 +162,16 @@ pg_start() {
 		say "restarting PostgreSQL to restrict its socket"
 		pg_stop fast
 	fi
-	touch "$VAR/log/postgres.log"
-	chown postgres: "$VAR/log/postgres.log"
-	chmod 600 "$VAR/log/postgres.log"
+	# postgres cannot enter var/log: the log is opened here, as root, and
+	# the server keeps the descriptor (pg_ctl -s says only its errors).
+	log_file postgres.log postgres
 	sockopt="-c unix_socket_group=$DB_GROUP -c unix_socket_permissions=0770"
-	as_pg "$PGBIN/pg_ctl" -D "$VAR/pgdata" -w -t 60 \
-	    -l "$VAR/log/postgres.log" \
+	as_pg "$PGBIN/pg_ctl" -D "$VAR/pgdata" -w -t 60 -s \
 	    -o "-c listen_addresses='' -k $VAR/run $sockopt -c log_min_error_statement=panic" \
-	    start >/dev/null
+	    start >>"$VAR/log/postgres.log" 2>&1 || {
+		tail -n 5 "$VAR/log/postgres.log" >&2
+		die "PostgreSQL did not start (log: $VAR/log/postgres.log)"
+	}
 }
 
 pg_stop() {
@@ -251,6 +270,7 @@ public_start() {
 	web_user
 	spool_dir
 	rm -f "$sock"
+	log_file public.log
 	VAWG_SOCKET=$sock \
 	VAWG_DB="host=$VAR/run dbname=vawg user=vawg_public connect_timeout=3 options='-c statement_timeout=5000'" \
 	VAWG_TEMPLATES=$ROOT/templates \
@@ -285,6 +305,7 @@ admin_start() {
 	make_user "$ADMIN_USER"
 	[ "${VAWG_ADMIN_MODE:-decrypt}" = sealed ] || pass=$VAR/keys/passphrase
 	rm -f "$sock"
+	log_file admin.log
 	VAWG_ADMIN_SOCKET=$sock \
 	VAWG_ADMIN_DB="host=$VAR/run dbname=vawg user=vawg_admin connect_timeout=3 options='-c statement_timeout=60000'" \
 	VAWG_TEMPLATES=$ROOT/templates \
@@ -329,6 +350,8 @@ nginx_start() {
 	    -e "s|@BODY_MAX@|$BODY_MAX|g" \
 	    "$ROOT/conf/nginx.conf.in" >"$n/nginx.conf"
 	alive "$n/nginx.pid" && return 0
+	log_file nginx-error.log
+	log_file nginx-access.log
 	nginx -q -t -p "$n" -c "$n/nginx.conf" -e "$VAR/log/nginx-error.log"
 	nginx -p "$n" -c "$n/nginx.conf" -e "$VAR/log/nginx-error.log"
 }

@@ -61,8 +61,9 @@ int	 ctl_export(struct ctl *);
 int	 ctl_decrypt_export(struct ctl *);
 int	 ctl_decrypt(struct ctl *);
 
-/* ctl_purge.c: rows past retention, and the spool. */
+/* ctl_purge.c: rows past retention, the spool, and status. */
 int	 ctl_purge(struct ctl *);
 int	 ctl_spool_replay(struct ctl *);
+int	 ctl_status(struct ctl *);
 
 #endif /* VAWG_CTL_H */

@@ -8,7 +8,15 @@
  *                 away stored now, as vawg_public, exactly as the pool's
  *                 own replayer would (the idempotency key makes the two
  *                 working at once harmless)
+ *   status        what GET /healthz no longer tells anyone: whether the
+ *                 database answers, how many records wait in the spool
+ *                 and in its failed/, and which key posts are sealed to
  */
+#include <sys/stat.h>
+
+#include <dirent.h>
+#include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -78,4 +86,71 @@ ctl_spool_replay(struct ctl *c)
 	if (t.down)
 		fputs("vawgctl: the database is unreachable\n", stderr);
 	return t.left == 0 ? 0 : 1;
+}
+
+/*
+ * Entries in dir/failed/ (a record set aside twice has a numbered name, so
+ * every entry but a temporary file counts); 0 when there is no failed/
+ * yet, -1 when it cannot be read.
+ */
+static long
+failed_count(const char *dir)
+{
+	char		 path[PATH_MAX];
+	DIR		*d;
+	struct dirent	*e;
+	long		 n = 0;
+	int		 len;
+
+	len = snprintf(path, sizeof(path), "%s/failed", dir);
+	if (len < 0 || (size_t)len >= sizeof(path))
+		return -1;
+	if ((d = opendir(path)) == NULL)
+		return errno == ENOENT ? 0 : -1;
+	while ((e = readdir(d)) != NULL)
+		if (e->d_name[0] != '.')
+			n++;
+	closedir(d);
+	return n;
+}
+
+/* "name: n", or "name: error" for n == -1. */
+static void
+print_count(const char *name, long n)
+{
+	if (n >= 0)
+		printf("%s: %ld\n", name, n);
+	else
+		printf("%s: error\n", name);
+}
+
+/*
+ * The operator's health check, as the database owner: one line each for
+ * the database, the spool, failed/ and the key.  Exit 0 when the database
+ * answers, the spool reads, failed/ is empty and the key loads; 1
+ * otherwise, so a monitor run by the operator can alert on it.
+ */
+int
+ctl_status(struct ctl *c)
+{
+	char		 pub[PATH_MAX];
+	struct seal_pub	 p;
+	long		 depth, failed;
+	int		 db, key, len;
+
+	db = store_ping(c->st) == 0;
+	printf("database: %s\n", db ? "reachable" : "unreachable");
+	depth = spool_depth(c->spool);
+	failed = depth == -1 ? -1 : failed_count(c->spool);
+	print_count("spool", depth);
+	print_count("failed", failed);
+	len = snprintf(pub, sizeof(pub), "%s/service.pub", c->keys);
+	key = len >= 0 && (size_t)len < sizeof(pub) &&
+	    seal_pub_load(pub, &p) == 0;
+	if (key)
+		printf("key id: %s\nfingerprint: %s\n", p.key_id,
+		    p.fingerprint);
+	else
+		printf("key: error (%s/service.pub)\n", c->keys);
+	return db && depth >= 0 && failed == 0 && key ? 0 : 1;
 }

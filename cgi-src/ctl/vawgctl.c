@@ -30,6 +30,7 @@ enum ctl_cmd {
 	CMD_EXPORT,
 	CMD_DECRYPT_EXPORT,
 	CMD_PURGE,
+	CMD_STATUS,
 	CMD__MAX
 };
 
@@ -115,6 +116,12 @@ static const struct {
 	[CMD_PURGE] = { "purge", "[--dry-run] [--db C]",
 	    "delete answers past their form's retention",
 	    ctl_purge, 0, CTL_DB_OWNER },
+	/* What GET /healthz tells nobody any longer (issue 13, item 4). */
+	[CMD_STATUS] = { "status", "[--spool DIR] [--keys DIR] [--db C]",
+	    "the database reachable or not, records waiting in the\n"
+	    "spool and in failed/, the key's fingerprint; exit 1\n"
+	    "unless all is well",
+	    ctl_status, DB_AWAY_OK, CTL_DB_OWNER },
 };
 
 /* Writes s, starting each line after the first with indent spaces. */

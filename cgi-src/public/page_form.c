@@ -178,7 +178,6 @@ post_accept(struct app *app, struct resp *s, const struct form *f,
 	 * (the idempotency key) with the reference shown here. */
 	if (res == STORE_DOWN &&
 	    spool_write(app->cfg->spool_dir, &rec) == 0) {
-		LOG_INFO("submission spooled form=%s", f->name);
 		confirm(app, s, f, vals, rec.reference);
 		goto out;
 	}
@@ -186,9 +185,10 @@ post_accept(struct app *app, struct resp *s, const struct form *f,
 		msg_page(s, 503, MSG_NOT_SAVED);
 		goto out;
 	}
-	/* No log line for a stored post: the row is the record, and a
-	 * timestamped line per referral would be the trail of who wrote when
-	 * that nginx's missing access log for /referral avoids. */
+	/* No log line for a post, stored or spooled: the row or the record
+	 * is the trail, and a timestamped line per referral would say who
+	 * wrote when, which nginx's missing access log for /referral avoids
+	 * (issue 13, item 5).  `vawgctl status` counts the spool. */
 	confirm(app, s, f, vals, stored);
 out:
 	buf_free(&pairs);

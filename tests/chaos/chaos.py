@@ -109,6 +109,10 @@ class Run:
         self.replayer_kills = 0
         self.max_spool = 0
         self.spool_files_scanned = 0
+        # Every record name the watcher saw in the spool: the posts that
+        # were spooled (the pool writes no log line for one any longer,
+        # issue 13 item 5), less any stored again within one 0.2 s sample.
+        self.spool_seen = set()
         self.spool_canary_hits = []
         self.canaries = set()
 
@@ -303,6 +307,7 @@ def watch_thread(st, run):
         recs = spool_records(st)
         with run.lock:
             run.max_spool = max(run.max_spool, len(recs))
+            run.spool_seen.update(os.path.basename(p) for p in recs)
         for path in recs:
             if path in seen:
                 continue
@@ -509,7 +514,7 @@ def run_figures(st, run, load_seconds, drain_seconds):
     figure('chaos_db_restarts', run.db_restarts)
     figure('chaos_worker_kills', run.worker_kills)
     figure('chaos_replayer_kills', run.replayer_kills)
-    figure('chaos_spooled', count_log(st, b'submission spooled'))
+    figure('chaos_spooled', len(run.spool_seen))
     figure('chaos_replayed', count_log(st, b': replayed\n'))
     figure('chaos_spool_max_depth', run.max_spool)
     figure('chaos_spool_files_scanned', run.spool_files_scanned)
@@ -539,7 +544,7 @@ def run_checks(st, run, check, plan, hung, healthy, left):
                                       '; '.join(run.db_errors[:3])))
     check('workers_killed', run.worker_kills >= 1,
           'no worker was killed (%d planned)' % plan.kills)
-    check('spool_used', count_log(st, b'submission spooled') > 0,
+    check('spool_used', len(run.spool_seen) > 0,
           'no post was spooled: the outages met no post')
     check('reference_is_the_tokens', not run.bad_refs,
           '%d confirmations showed another reference than their '

@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """Start and stop the stack through conf/stack.sh, and talk to its
-PostgreSQL cluster (psql, pg_dump), its spool and its CLI (vawgctl).
+PostgreSQL cluster (psql, pg_dump), its spool and its CLI (vawgctl,
+`vawgctl status` for what GET /healthz no longer tells).
 
 The stack is driven only by environment variables (see run.py); this
 module never edits the stack's files.  The integration suite and the
@@ -200,6 +201,19 @@ class Stack:
                            stderr=subprocess.PIPE, env=self.env(),
                            timeout=timeout)
         return p.returncode, p.stdout, p.stderr.decode('utf-8', 'replace')
+
+    def status(self, timeout=VAWGCTL_TIMEOUT):
+        """`vawgctl status` as the operator (root, so the database owner):
+        (exit status, {name: value} of its "name: value" lines, stderr)."""
+        rc, stdout, err = self.vawgctl(
+            ['status', '--db', self.owner_db(), '--spool', self.spool_dir,
+             '--keys', self.keys_dir], timeout=timeout)
+        lines = {}
+        for line in stdout.decode('utf-8', 'replace').splitlines():
+            name, sep, value = line.partition(': ')
+            if sep:
+                lines[name] = value
+        return rc, lines, err
 
     def decrypt(self, lines, timeout=60):
         """Feed `idem\\tform\\tsealed` lines to vawgctl decrypt; returns

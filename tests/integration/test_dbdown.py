@@ -1,13 +1,14 @@
 #!/usr/bin/env python3
 """PostgreSQL stops and starts again (docs/THREAT-MODEL.md threat 12).
 
-While it is down, /healthz says 503 and a valid post is still confirmed
-(200, with the reference its row will carry), because the worker writes it
-to the durable spool: a private file (0600) holding no sensitive answer in
-clear.  A post the spool cannot take either gets 503 "not saved", never a
-confirmation.  Once the database is back the pool's replayer stores every
-spooled post exactly once, with the reference shown, and the spool
-empties."""
+While it is down, `vawgctl status` (the operator's) says so, /healthz
+still says "up" to anyone (the spool keeps posts), and a valid post is
+still confirmed (200, with the reference its row will carry), because the
+worker writes it to the durable spool: a private file (0600) holding no
+sensitive answer in clear.  A post the spool cannot take either gets 503
+"not saved", never a confirmation, and /healthz says "down".  Once the
+database is back the pool's replayer stores every spooled post exactly
+once, with the reference shown, and the spool empties."""
 
 import contextlib
 import os
@@ -45,15 +46,25 @@ def _poll(ctx, path, status, seconds):
                          % (path, status, seconds, what))
 
 
+def _status(ctx, want_db, seconds):
+    """`vawgctl status`'s lines once its database line says want_db
+    (reachable / unreachable), within seconds."""
+    deadline = time.monotonic() + seconds
+    lines, err = {}, ''
+    while True:
+        _, lines, err = ctx.stack.status(timeout=seconds + 10)
+        if lines.get('database') == want_db or \
+                time.monotonic() > deadline:
+            break
+        time.sleep(0.25)
+    assert lines.get('database') == want_db, (
+        'vawgctl status: expected "database: %s" within %ss, got %r (%s)'
+        % (want_db, seconds, lines, err.strip()[-200:]))
+    return lines
+
+
 def _records(ctx, sub=''):
     return ctx.stack.spool_records(sub)
-
-
-def _spool_line(resp):
-    for line in resp.text.splitlines():
-        if line.startswith('spool: '):
-            return line
-    return None
 
 
 def _post_down(ctx, name, answers, tok):
@@ -69,13 +80,13 @@ def _post_down(ctx, name, answers, tok):
 
 @contextlib.contextmanager
 def _database_down(ctx):
-    """PostgreSQL stopped (and /healthz saying so) for the with block,
-    started again after it whatever happens; 5xx answers are expected
-    meanwhile."""
+    """PostgreSQL stopped (and `vawgctl status` saying so) for the with
+    block, started again after it whatever happens; 5xx answers are
+    expected meanwhile."""
     ctx.allow_5xx = True
     try:
         ctx.stack.pg_stop()
-        _poll(ctx, '/healthz', 503, DOWN_WAIT)
+        _status(ctx, 'unreachable', DOWN_WAIT)
         yield
     finally:
         try:
@@ -85,11 +96,13 @@ def _database_down(ctx):
 
 
 def _back_up(ctx):
-    """Seconds until /healthz says 200 once PostgreSQL is started."""
+    """Seconds until `vawgctl status` says the database is reachable, and
+    /healthz 200, once PostgreSQL is started."""
     ctx.allow_5xx = True
     try:
         ctx.stack.pg_start()
         t0 = time.monotonic()
+        _status(ctx, 'reachable', UP_WAIT)
         _poll(ctx, '/healthz', 200, UP_WAIT)
         return time.monotonic() - t0
     finally:
@@ -142,7 +155,8 @@ def _post_while_down(ctx, sent):
 
 def _check_spool_while_down(ctx, n):
     """n records in the spool, private, holding no answer in clear and
-    not the forged address; /healthz counts them."""
+    not the forged address; `vawgctl status` counts them, /healthz only
+    says "up"."""
     recs = _records(ctx)
     xff_hits = 0
     assert len(recs) == n, (
@@ -165,10 +179,15 @@ def _check_spool_while_down(ctx, n):
     ctx.figure('xff_hits_spool_while_down', xff_hits)
     assert xff_hits == 0, ('%d spool files hold the forged address %s'
                            % (xff_hits, http_client.FAKE_XFF))
+    _, lines, err = ctx.stack.status()
+    assert lines.get('spool') == str(n), (
+        'vawgctl status while %d posts wait in the spool: expected '
+        '"spool: %d", got %r (%s)' % (n, n, lines, err.strip()[-200:]))
     h = ctx.http.get('/healthz')
-    assert _spool_line(h) == 'spool: %d' % n, (
-        '/healthz while %d posts wait in the spool: expected a line '
-        '"spool: %d", got %r' % (n, n, h.text[:120]))
+    assert h.status == 200 and h.text == 'up\n', (
+        '/healthz while the database is down and the spool keeps posts: '
+        'expected 200 "up" and nothing more, got %s %r'
+        % (h.status, h.text[:120]))
 
 
 def _check_replay(ctx, sent, shown, before, count):
@@ -202,9 +221,15 @@ def _check_replay(ctx, sent, shown, before, count):
     assert not left and not failed, (
         'after the replay: %d records still spooled, %d set aside in failed/'
         % (len(left), len(failed)))
+    rc, lines, err = ctx.stack.status()
+    assert rc == 0 and lines.get('spool') == '0' and \
+        lines.get('failed') == '0', (
+            'vawgctl status after the replay: expected exit 0, "spool: 0" '
+            'and "failed: 0", got %d %r (%s)' % (rc, lines,
+                                                err.strip()[-200:]))
     h = ctx.http.get('/healthz')
-    assert h.status == 200 and _spool_line(h) == 'spool: 0', (
-        '/healthz after the replay: expected 200 and "spool: 0", got %s %r'
+    assert h.status == 200 and h.text == 'up\n', (
+        '/healthz after the replay: expected 200 "up", got %s %r'
         % (h.status, h.text[:120]))
     ctx.figure('spooled_then_stored', '%d of %d' % (len(new), len(sent)))
 
@@ -265,9 +290,10 @@ def test_spool_unwritable_says_not_saved(ctx):
             'the 503 page does not say the answers were not saved: %s'
             % html_checks.describe(p))
         ctx.check_headers(p, '503 "not saved" page', no_store=True)
-        assert _spool_line(h) == 'spool: error', (
-            '/healthz with an unreadable spool: expected "spool: error", '
-            'got %r' % h.text[:120])
+        assert h.status == 503 and h.text == 'down\n', (
+            '/healthz while neither the database nor the spool can take a '
+            'post: expected 503 "down" and nothing more, got %s %r'
+            % (h.status, h.text[:120]))
     _back_up(ctx)
     time.sleep(1.5)     # a replayer pass, had anything been spooled
     rows.expect_no_new_row(ctx, before, 'a post answered 503 "not saved"')

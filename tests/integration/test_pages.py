@@ -13,14 +13,12 @@ NO_STORE = ('/consultation', '/referral')
 
 
 def test_healthz_ok(ctx):
+    """200 "up" and nothing else: no spool count, no database state
+    (issue 13, item 4; `vawgctl status` has them)."""
     r = ctx.http.get('/healthz')
     assert r.status == 200, 'GET /healthz: expected 200, got %s' % describe(r)
-    lines = r.text.splitlines()
-    assert lines and lines[0] == 'ok', ('GET /healthz: expected the body to '
-                                        'start with "ok", got %r'
-                                        % r.text[:80])
-    assert any(x.startswith('spool: ') for x in lines[1:]), (
-        'GET /healthz: no "spool: N" line in %r' % r.text[:80])
+    assert r.text == 'up\n', ('GET /healthz: expected the body "up" and '
+                              'nothing more, got %r' % r.text[:80])
     ct = (r.header('Content-Type') or '').lower()
     assert ct.startswith('text/plain'), ('GET /healthz: Content-Type %r, '
                                          'expected text/plain' % ct)
