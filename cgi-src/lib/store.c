@@ -68,6 +68,10 @@ struct store {
 	PGconn			*conn;
 	char			*conninfo;
 	int			 in_txn;	/* store_begin without rollback */
+	/* The last connect failed: said once when the database goes away
+	 * and once when it is back, never per request, so the log holds
+	 * no timestamped line per post made during an outage. */
+	int			 down;
 	/* The statements prepared on this connection; emptied on reset. */
 	const struct store_stmt	*prepared[PREPARED_MAX];
 	size_t			 nprepared;
@@ -136,10 +140,15 @@ store_ensure(struct store *s)
 		s->nprepared = 0;
 	}
 	if (s->conn == NULL || PQstatus(s->conn) != CONNECTION_OK) {
-		LOG_WARN("database unreachable: %s",
-		    s->conn ? PQerrorMessage(s->conn) : "out of memory");
+		if (!s->down)
+			LOG_WARN("database unreachable: %s",
+			    s->conn ? PQerrorMessage(s->conn) : "out of memory");
+		s->down = 1;
 		return -1;
 	}
+	if (s->down)
+		LOG_INFO("database reachable again");
+	s->down = 0;
 	if (!s->in_txn && PQtransactionStatus(s->conn) != PQTRANS_IDLE) {
 		r = store_send(s, &stmts[STMT_ROLLBACK], NULL, NULL, &sent);
 		if (PQresultStatus(r) != PGRES_COMMAND_OK)
