@@ -18,7 +18,7 @@ set -u
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 cd "$ROOT"
 
-RUN_LIMIT=240		# seconds for run.mjs (it keeps its own budget below this)
+RUN_LIMIT=480		# seconds for run.mjs (it keeps its own budget below this)
 extra_fail=0
 summary_file=$(mktemp)
 
