@@ -97,14 +97,18 @@ int	 admin_csrf_ok(const struct staff_session *, const char *given,
 /* One request: finds the route, checks the method, runs the page. */
 void	 route_handle(struct admin_app *, struct req *, struct resp *);
 /* The value of name in a parsed body or query, or NULL; borrowed from kv.
- * *len, if len is not NULL, gets its length. */
+ * *len, if len is not NULL, gets its length.  Names match whole: a name
+ * holding a NUL matches nothing. */
 const char *route_kv_get(const struct kvlist *kv, const char *name,
 	    size_t *len);
 /* 1 if kv holds only names in allowed (NULL-terminated), each at most
- * once, every value valid UTF-8; else 0. */
+ * once, no name or value with a NUL in it, every value strict UTF-8
+ * text (utf8_check); else 0. */
 int	 route_kv_only(const struct kvlist *kv, const char *const *allowed);
 /* Reads and parses the POST body into kv (the caller frees it with
- * urlenc_free, on every path).  0, or -1 with a 400 page on s. */
+ * urlenc_free, on every path), then route_kv_only.  0, or -1 with a page
+ * on s: the public program's status for a refused body (http_body_status:
+ * 411, 413, 415, 400, 500), 500 out of memory, else 400. */
 int	 route_read_form(struct req *, struct resp *s, struct kvlist *kv,
 	    const char *const *allowed);
 /* The session behind the cookie into *sess and its hash: 1, or 0 with a
@@ -135,6 +139,8 @@ void	 page_export_reauth(struct admin_app *, struct req *,
  */
 enum msg {
 	MSG_UNREADABLE,		/* page: a body we cannot parse */
+	MSG_BODY_TOO_LARGE,	/* page: a body over the limit (413) */
+	MSG_BODY_FAILED,	/* page: no memory for a body (500) */
 	MSG_NOT_FOUND,		/* page: 404 */
 	MSG_NOT_ALLOWED,	/* page: 405 */
 	MSG_SESSION_ENDED,	/* page: a POST without a session */

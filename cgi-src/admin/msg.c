@@ -25,6 +25,10 @@ static const struct {
 } msgs[MSG__MAX] = {
 	[MSG_UNREADABLE] = { "We could not read that",
 	    "What your browser sent was not in the form we expect.", NULL },
+	[MSG_BODY_TOO_LARGE] = { "That was too long to send",
+	    "Go back, shorten what you typed and try again.", NULL },
+	[MSG_BODY_FAILED] = { "Sorry, there is a problem",
+	    "Nothing was changed.", "Try again in a few minutes." },
 	[MSG_NOT_FOUND] = { "Page not found",
 	    "Check the address, or go to the dashboard.", NULL },
 	[MSG_NOT_ALLOWED] = { "This page cannot do that",

@@ -12,7 +12,9 @@
  *                       password; 429 throttled
  *
  * Any other path is a 404 and any other method a 405, answered here before
- * a page runs.  Every response is no-store (http.c).  Every POST but the
+ * a page runs.  A POST body is refused as the public program refuses one
+ * (route_read_form): 411, 413, 415 kept, 400 for bad encoding, a name
+ * unknown, repeated or holding a NUL, or a value not UTF-8 text.  Every response is no-store (http.c).  Every POST but the
  * sign-in needs the session's synchronizer token; the sign-in needs a
  * signed form token.  Nothing here renders a page of its own but those
  * message pages, and nothing here touches a key.
@@ -90,13 +92,22 @@ route_handle(struct admin_app *a, struct req *r, struct resp *s)
 	page(a, r, s);
 }
 
+/* 1 if p's name is exactly name: same length, so no NUL inside. */
+static int
+kv_named(const struct kv *p, const char *name)
+{
+	size_t	 n = strlen(name);
+
+	return p->namelen == n && memcmp(p->name, name, n) == 0;
+}
+
 const char *
 route_kv_get(const struct kvlist *kv, const char *name, size_t *len)
 {
 	size_t	 i;
 
 	for (i = 0; i < kv->n; i++)
-		if (strcmp(kv->kv[i].name, name) == 0) {
+		if (kv_named(&kv->kv[i], name)) {
 			if (len != NULL)
 				*len = kv->kv[i].valuelen;
 			return kv->kv[i].value;
@@ -107,18 +118,23 @@ route_kv_get(const struct kvlist *kv, const char *name, size_t *len)
 int
 route_kv_only(const struct kvlist *kv, const char *const *allowed)
 {
-	size_t	 i, j, k;
+	const struct kv	*p;
+	size_t		 i, j, k;
 
 	for (i = 0; i < kv->n; i++) {
+		p = &kv->kv[i];
+		/* "password%00x" is not "password", nor any other name. */
+		if (strlen(p->name) != p->namelen ||
+		    strlen(p->value) != p->valuelen ||
+		    utf8_check(p->value, p->valuelen, NULL) != UTF8_OK)
+			return 0;
 		for (j = 0; allowed[j] != NULL; j++)
-			if (strcmp(kv->kv[i].name, allowed[j]) == 0)
+			if (kv_named(p, allowed[j]))
 				break;
-		if (allowed[j] == NULL ||
-		    utf8_check(kv->kv[i].value, kv->kv[i].valuelen, NULL) !=
-		    UTF8_OK)
+		if (allowed[j] == NULL)
 			return 0;
 		for (k = 0; k < i; k++)
-			if (strcmp(kv->kv[k].name, kv->kv[i].name) == 0)
+			if (kv_named(&kv->kv[k], p->name))
 				return 0;
 	}
 	return 1;
@@ -128,13 +144,21 @@ int
 route_read_form(struct req *r, struct resp *s, struct kvlist *kv,
     const char *const *allowed)
 {
-	if (http_read_body(r, FORM_BODY_MAX) != BODY_OK ||
-	    urlenc_parse(r->body.data, r->body.len, FORM_FIELDS_MAX, kv) !=
-	    URLENC_OK || !route_kv_only(kv, allowed)) {
-		msg_page(s, 400, MSG_UNREADABLE);
-		return -1;
-	}
-	return 0;
+	enum body_result	 b;
+	enum urlenc_result	 u = URLENC_MALFORMED;
+	int			 status;
+
+	/* As the public program does: the body's type and length first,
+	 * with http.c's statuses, then its encoding, then its names. */
+	if ((b = http_read_body(r, FORM_BODY_MAX)) == BODY_OK &&
+	    (u = urlenc_parse(r->body.data, r->body.len, FORM_FIELDS_MAX,
+	    kv)) == URLENC_OK && route_kv_only(kv, allowed))
+		return 0;
+	status = b != BODY_OK ? http_body_status(b) :
+	    u == URLENC_NOMEM ? 500 : 400;
+	msg_page(s, status, status == 413 ? MSG_BODY_TOO_LARGE :
+	    status == 500 ? MSG_BODY_FAILED : MSG_UNREADABLE);
+	return -1;
 }
 
 int

@@ -114,6 +114,26 @@ http_read_body(struct req *r, size_t max)
 	return r->body.len == (size_t)r->clen ? BODY_OK : BODY_SHORT;
 }
 
+int
+http_body_status(enum body_result b)
+{
+	switch (b) {
+	case BODY_OK:
+		return 0;
+	case BODY_NO_LENGTH:
+		return 411;
+	case BODY_TOO_LARGE:
+		return 413;
+	case BODY_BAD_TYPE:
+		return 415;
+	case BODY_SHORT:
+		return 400;
+	case BODY_NOMEM:
+	default:
+		return 500;
+	}
+}
+
 static const char *
 http_status_text(int status)
 {
@@ -121,6 +141,7 @@ http_status_text(int status)
 	case 200: return "OK";
 	case 303: return "See Other";
 	case 400: return "Bad Request";
+	case 401: return "Unauthorized";
 	case 403: return "Forbidden";
 	case 404: return "Not Found";
 	case 405: return "Method Not Allowed";

@@ -83,6 +83,9 @@ void	 http_req_free(struct req *r);
  * CONTENT_LENGTH bytes into r->body (docs/THREAT-MODEL.md threat 10).
  */
 enum body_result http_read_body(struct req *r, size_t max);
+/* The status a body refused by http_read_body answers with (411, 413,
+ * 415, 400, 500; 0 for BODY_OK): the one mapping both programs use. */
+int	 http_body_status(enum body_result);
 /* Writes status, the security headers and the body (none for HEAD). */
 void	 http_send(struct req *r, struct resp *s);
 /* Writes only status and headers (no Content-Length), for a streamed

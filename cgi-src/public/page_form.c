@@ -57,20 +57,24 @@ static int
 post_read(struct app *app, struct req *r, const struct form *f,
     struct kvlist *kv, struct refusal *no)
 {
-	switch (http_read_body(r, app->cfg->body_max)) {
+	enum body_result	 b = http_read_body(r, app->cfg->body_max);
+
+	/* The status is http.c's, the same as the admin program's; only
+	 * the words are this program's. */
+	switch (b) {
 	case BODY_OK:
 		break;
 	case BODY_NO_LENGTH:
-		return refuse(no, 411, MSG_NO_LENGTH);
+		return refuse(no, http_body_status(b), MSG_NO_LENGTH);
 	case BODY_TOO_LARGE:
-		return refuse(no, 413, MSG_TOO_LARGE);
+		return refuse(no, http_body_status(b), MSG_TOO_LARGE);
 	case BODY_BAD_TYPE:
-		return refuse(no, 415, MSG_BAD_TYPE);
+		return refuse(no, http_body_status(b), MSG_BAD_TYPE);
 	case BODY_SHORT:
-		return refuse(no, 400, MSG_SHORT);
+		return refuse(no, http_body_status(b), MSG_SHORT);
 	case BODY_NOMEM:
 	default:
-		return refuse(no, 500, MSG_NOMEM);
+		return refuse(no, http_body_status(b), MSG_NOMEM);
 	}
 	switch (urlenc_parse(r->body.data, r->body.len, max_fields(f), kv)) {
 	case URLENC_OK:
