@@ -237,7 +237,7 @@ admin_session_start(struct admin_app *a, const struct req *r,
 	sodium_bin2base64(csrf, sizeof(csrf), c, sizeof(c),
 	    sodium_base64_VARIANT_URLSAFE_NO_PADDING);
 	crypto_generichash(hash, sizeof(hash), token, sizeof(token), NULL, 0);
-	if (store_session_create(a->store, hash, account_id, csrf) == 0) {
+	if (store_audit_login(a->store, hash, account_id, csrf) == 0) {
 		/* Behind TLS the __Host- prefix pins the cookie to this host
 		 * and path /; without TLS it is confined to /admin. */
 		if (r->https)

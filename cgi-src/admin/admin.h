@@ -81,7 +81,8 @@ enum login_result admin_login(struct admin_app *, const char *user,
  * throttle.  LOGIN_BAD is a wrong password. */
 enum login_result admin_password_ok(struct admin_app *, const char *user,
 	    const char *pass, size_t passlen, const char *addr, int64_t *wait);
-/* Makes a session and sets its cookie on s.  0 / -1. */
+/* Makes a session and its "login" audit row, together, and sets its
+ * cookie on s.  0 / -1: no audit row, no session and no cookie. */
 int	 admin_session_start(struct admin_app *, const struct req *,
 	    int32_t account_id, struct resp *s);
 void	 admin_session_clear_cookie(const struct req *, struct resp *);
@@ -150,6 +151,8 @@ enum msg {
 	MSG_LOGIN_INCOMPLETE,	/* line */
 	MSG_LOGIN_WRONG,	/* line */
 	MSG_LOGIN_DOWN,		/* page: the database failed */
+	MSG_LOGOUT_DOWN,	/* page: the session could not be deleted */
+	MSG_LOGOUT_UNRECORDED,	/* page: signed out, the audit row failed */
 	MSG_THROTTLED,		/* line: a format, one %lld of seconds */
 	MSG_DASHBOARD_TITLE,	/* line */
 	MSG_MODE_DECRYPTING,	/* line */

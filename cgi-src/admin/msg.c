@@ -50,6 +50,12 @@ static const struct {
 	[MSG_LOGIN_DOWN] = { "Sign-in is not available",
 	    "The service cannot reach its database just now.",
 	    "Try again in a few minutes." },
+	[MSG_LOGOUT_DOWN] = { "Signing out did not work",
+	    "The service cannot reach its database just now, so your "
+	    "session is still open.", "Go back and sign out again." },
+	[MSG_LOGOUT_UNRECORDED] = { "You are signed out",
+	    "Your session has ended, but the service could not record it in "
+	    "the audit log.", "Please tell whoever runs this service." },
 	[MSG_THROTTLED] = { THROTTLED_FMT, NULL, NULL },
 	[MSG_DASHBOARD_TITLE] = { "Dashboard", NULL, NULL },
 	[MSG_MODE_DECRYPTING] = { "Exports are decrypted here, with the keys "

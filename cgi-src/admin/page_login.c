@@ -5,9 +5,12 @@
  *   GET  /admin/login   200 the sign-in form, with a signed form token
  *   POST /admin/login   303 to /admin/ with a new session; 401 the form
  *                       again; 429 throttled; 403 without a good form
- *                       token; 503 the database failed
+ *                       token; 503 the database failed, or the
+ *                       audit row could not be written (no session)
  *   POST /admin/logout  303 to /admin/login, the session deleted and its
- *                       cookie cleared; 403 without the CSRF token
+ *                       cookie cleared; 403 without the CSRF token; 503
+ *                       the session could not be deleted, or was but
+ *                       its audit row could not be written
  *
  * The checks themselves (password, code, throttle, session token) are
  * admin.c's: this file only reads the form and answers.  It never echoes
@@ -94,12 +97,12 @@ page_login_post(struct admin_app *a, struct req *r, struct resp *s)
 	switch (admin_login(a, user, pass, passlen, code, r->remote_addr,
 	    r->now, &wait, &u)) {
 	case LOGIN_OK:
+		/* Fails closed: the session and its audit row are written
+		 * together, and without them no cookie is set. */
 		if (admin_session_start(a, r, u.id, s) == -1) {
 			msg_page(s, 503, MSG_LOGIN_DOWN);
 			break;
 		}
-		(void)store_audit(a->store, u.username, "login", NULL, NULL,
-		    NULL, -1, NULL);
 		s->status = 303;
 		snprintf(s->location, sizeof(s->location), "/admin/");
 		break;
@@ -139,10 +142,25 @@ page_login_logout(struct admin_app *a, struct req *r, struct resp *s)
 		msg_page(s, 403, MSG_STALE_PAGE);
 		goto out;
 	}
-	(void)store_session_delete(a->store, hash);
-	(void)store_audit(a->store, sess.username, "logout", NULL, NULL, NULL,
-	    -1, NULL);
+	/*
+	 * Signing out never waits on the audit log: a session kept alive
+	 * because its "logout" row could not be written is worse than the
+	 * row missing (its "login" row is there, and it would have idled
+	 * out).  So the session goes first; if that fails she is told and
+	 * keeps the cookie to try again.  If the row then fails, the cookie
+	 * is cleared, the log says so, and she is told it was not recorded.
+	 */
+	if (store_session_delete(a->store, hash) == -1) {
+		msg_page(s, 503, MSG_LOGOUT_DOWN);
+		goto out;
+	}
 	admin_session_clear_cookie(r, s);
+	if (store_audit(a->store, sess.username, "logout", NULL, NULL, NULL,
+	    -1, NULL) == -1) {
+		LOG_ERR("signed out, but the audit log has no row for it");
+		msg_page(s, 503, MSG_LOGOUT_UNRECORDED);
+		goto out;
+	}
 	s->status = 303;
 	snprintf(s->location, sizeof(s->location), "/admin/login");
 out:

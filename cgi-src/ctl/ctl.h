@@ -47,6 +47,14 @@ struct ctl {
  * decrypt-export) done but some rows did not open.
  */
 
+/*
+ * vawgctl.c: the exit status of a command that did its work, given
+ * store_audit()'s result for it: 0, or 1 with a message on stderr when
+ * the audit row was not written (the work is not undone, but the operator
+ * must know the log is missing it).
+ */
+int	 ctl_audited(int audit_rc);
+
 /* ctl_keys.c: the service's keys. */
 int	 ctl_keygen(struct ctl *);
 int	 ctl_fingerprint(struct ctl *);

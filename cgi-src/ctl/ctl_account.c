@@ -165,8 +165,7 @@ ctl_disable_account(struct ctl *c)
 		fprintf(stderr, "vawgctl: no admin called %s\n", c->user);
 		return 1;
 	}
-	(void)store_audit(c->st, "vawgctl", "admin-disable", NULL, NULL, NULL,
-	    -1, c->user);
 	printf("disabled %s and ended their sessions\n", c->user);
-	return 0;
+	return ctl_audited(store_audit(c->st, "vawgctl", "admin-disable",
+	    NULL, NULL, NULL, -1, c->user));
 }

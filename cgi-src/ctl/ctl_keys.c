@@ -143,7 +143,8 @@ ctl_fingerprint(struct ctl *c)
 }
 
 /* The audit row is written when the database answers; the rotation does
- * not wait for it (the table says so). */
+ * not wait for it (the table says so), and a row that fails makes the
+ * exit status 1 (ctl_audited). */
 int
 ctl_rotate(struct ctl *c)
 {
@@ -158,7 +159,6 @@ ctl_rotate(struct ctl *c)
 	    "new fingerprint: %s\nRestart the public pool to seal to the new "
 	    "key; update VAWG_KEY_FINGERPRINT if you pin it.\n", old.key_id,
 	    c->keys, fresh.key_id, fresh.fingerprint);
-	(void)store_audit(c->st, "vawgctl", "key-rotate", NULL, NULL, NULL, -1,
-	    fresh.key_id);
-	return 0;
+	return ctl_audited(store_audit(c->st, "vawgctl", "key-rotate", NULL,
+	    NULL, NULL, -1, fresh.key_id));
 }

@@ -51,8 +51,8 @@ ctl_purge(struct ctl *c)
 	 * retention was applied, not only when it removed rows. */
 	if (p.forms == 0 && !c->dry_run) {
 		puts("nothing past retention");
-		(void)store_audit(c->st, "vawgctl", "purge", NULL, NULL, NULL, 0,
-		    "retention");
+		return ctl_audited(store_audit(c->st, "vawgctl", "purge", NULL,
+		    NULL, NULL, 0, "retention"));
 	}
 	return 0;
 }

@@ -124,6 +124,16 @@ static const struct {
 	    ctl_status, DB_AWAY_OK, CTL_DB_OWNER },
 };
 
+int
+ctl_audited(int audit_rc)
+{
+	if (audit_rc == 0)
+		return 0;
+	fputs("vawgctl: done, but the audit log has no row for it: record "
+	    "it by hand and check the database\n", stderr);
+	return 1;
+}
+
 /* Writes s, starting each line after the first with indent spaces. */
 static void
 put_indented(FILE *f, const char *s, int indent)

@@ -82,6 +82,10 @@ int	 store_session_reauthed(struct store *, const unsigned char *hash);
 int	 store_audit(struct store *, const char *actor, const char *action,
 	    const char *form, const char *from, const char *to,
 	    long long count, const char *detail);
+/* A sign-in: the session (as store_session_create) and its "login" audit
+ * row, in one statement: both or neither. */
+int	 store_audit_login(struct store *, const unsigned char *hash,
+	    int32_t account_id, const char *csrf);
 int	 store_export_count(struct store *, const char *form, const char *from,
 	    const char *to, long long *count);
 /* Calls cb per row, in time order; cb returning -1 stops the export. */
@@ -93,9 +97,10 @@ int	 store_form_counts(struct store *, uint32_t form_id, long long *total,
 int	 store_choice_counts(struct store *, uint32_t form_id,
 	    const char *field, int (*cb)(const char *value, long long n,
 	    void *), void *arg);
-/* vawgctl, as the owner: enrol (or re-enrol), disable (returns how many
- * accounts matched), purge past each form's retention (cb per form, in the
- * same transaction as the deletion; dry_run rolls it back). */
+/* vawgctl, as the owner: enrol (or re-enrol, ending the account's
+ * sessions), disable (returns how many accounts matched), purge past each
+ * form's retention (cb per form, in the same transaction as the deletion;
+ * dry_run rolls it back). */
 int	 store_account_enrol(struct store *, const char *user, const char *pwhash,
 	    const unsigned char *totp, size_t totplen);
 int	 store_account_disable(struct store *, const char *user);

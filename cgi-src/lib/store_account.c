@@ -2,7 +2,8 @@
  * store_account.c: staff accounts.  The admin pool, as role vawg_admin,
  * reads an account by name and records a sign-in; its grants let it
  * change only the password hash, the TOTP step and the sign-in time
- * (migration 003).  vawgctl, as the database owner, enrols and disables.
+ * (migration 003).  vawgctl, as the database owner, enrols and disables,
+ * each ending the account's sessions.
  * Nothing here checks a password or a code (admin.c does), and nothing
  * deletes an account: a disabled one keeps the audit log's names true.
  */
@@ -41,13 +42,17 @@ static const struct store_stmt stmts[STMT__MAX] = {
 	    "WHERE id = $1 AND totp_last_step < $2 RETURNING id",
 	    3, PGRES_TUPLES_OK, SIGNED_IN__COLS, STORE_ONCE, 0 },
 	/* The owner's.  Adding a name again re-enrols it: new password, new
-	 * secret.  Not re-sent: the person running vawgctl sees the error
-	 * and may run the command again. */
+	 * secret, and every session of the old credentials ended in the
+	 * same statement (a reset is often because they leaked).  Not
+	 * re-sent: the person running vawgctl sees the error and may run
+	 * the command again. */
 	[STMT_ENROL] = { "account_enrol",
-	    "INSERT INTO vawg.admin_user (username, pwhash, totp_secret) "
-	    "VALUES ($1, $2, $3) ON CONFLICT (username) DO UPDATE SET "
-	    "pwhash = excluded.pwhash, totp_secret = excluded.totp_secret, "
-	    "totp_last_step = 0, disabled = false",
+	    "WITH u AS (INSERT INTO vawg.admin_user (username, pwhash, "
+	    "totp_secret) VALUES ($1, $2, $3) ON CONFLICT (username) DO "
+	    "UPDATE SET pwhash = excluded.pwhash, totp_secret = "
+	    "excluded.totp_secret, totp_last_step = 0, disabled = false "
+	    "RETURNING id) DELETE FROM vawg.admin_session WHERE admin_id IN "
+	    "(SELECT id FROM u)",
 	    3, PGRES_COMMAND_OK, 0, STORE_ONCE, 0 },
 	/* The owner's: twice leaves the same account disabled, sessionless. */
 	[STMT_DISABLE] = { "account_disable",

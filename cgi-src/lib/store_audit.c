@@ -5,9 +5,15 @@
  * vawgctl appends as the database owner (enrolment, disabling, key
  * rotation, export, purge).  Nothing here updates or deletes a row: the
  * log is append-only, by grant and by trigger.  A row says who, what,
- * which form, range and how many rows; never an answer.
+ * which form, range and how many rows; never an answer.  The admin role
+ * may write only the columns store_audit names (migration 007): a row's
+ * id and time are the database's.
+ *
+ * A sign-in's session and its audit row are one statement here
+ * (store_audit_login), so no session exists that the log does not show.
  */
 #include <stdio.h>
+#include <string.h>
 
 #include <libpq-fe.h>
 
@@ -15,6 +21,7 @@
 
 enum stmt {
 	STMT_APPEND,
+	STMT_LOGIN,
 	STMT_RECENT_EXPORTS,
 	STMT__MAX
 };
@@ -32,6 +39,15 @@ static const struct store_stmt stmts[STMT__MAX] = {
 	    "range_from, range_to, row_count, detail) VALUES ($1, $2, $3, "
 	    "$4::date, $5::date, $6::bigint, $7)",
 	    7, PGRES_COMMAND_OK, 0, STORE_ONCE, 0 },
+	/* The session and its "login" row commit together or not at all.
+	 * Sent once: the caller told of a failure sets no cookie, so a
+	 * session that did get in is never used and idles out. */
+	[STMT_LOGIN] = { "audit_login",
+	    "WITH z AS (INSERT INTO vawg.admin_session (token_hash, admin_id, "
+	    "csrf) VALUES ($1, $2, $3) RETURNING admin_id) INSERT INTO "
+	    "vawg.audit_log (actor, action) SELECT u.username, 'login' "
+	    "FROM z JOIN vawg.admin_user u ON u.id = z.admin_id",
+	    3, PGRES_COMMAND_OK, 0, STORE_ONCE, 0 },
 	[STMT_RECENT_EXPORTS] = { "audit_recent_exports",
 	    "SELECT to_char(at AT TIME ZONE 'Europe/London', "
 	    "'YYYY-MM-DD HH24:MI'), actor, coalesce(form_name, ''), "
@@ -62,6 +78,25 @@ store_audit(struct store *s, const char *actor, const char *action,
 	r = store_run(s, &stmts[STMT_APPEND], &a, NULL);
 	PQclear(r);
 	return r ? 0 : -1;
+}
+
+int
+store_audit_login(struct store *s, const unsigned char *hash,
+    int32_t account_id, const char *csrf)
+{
+	struct store_args	 a = { 0 };
+	PGresult		*r;
+	int			 rc;
+
+	store_arg_bytes(&a, hash, STAFF_HASH_BYTES);
+	store_arg_int(&a, account_id);
+	store_arg_text(&a, csrf);
+	if ((r = store_run(s, &stmts[STMT_LOGIN], &a, NULL)) == NULL)
+		return -1;
+	/* One audit row, or the account was not there: no session either. */
+	rc = strcmp(PQcmdTuples(r), "1") == 0 ? 0 : -1;
+	PQclear(r);
+	return rc;
 }
 
 int
