@@ -72,8 +72,6 @@ int	 store_throttle_fail(struct store *, const char *kind,
 	    const unsigned char *hash, int free_tries, int max_wait);
 int	 store_throttle_clear(struct store *, const char *kind,
 	    const unsigned char *hash);
-int	 store_session_create(struct store *, const unsigned char *hash,
-	    int32_t account_id, const char *csrf);
 int	 store_session_get(struct store *, const unsigned char *hash,
 	    int idle, int max, struct staff_session *);
 int	 store_session_delete(struct store *, const unsigned char *hash);
@@ -82,8 +80,9 @@ int	 store_session_reauthed(struct store *, const unsigned char *hash);
 int	 store_audit(struct store *, const char *actor, const char *action,
 	    const char *form, const char *from, const char *to,
 	    long long count, const char *detail);
-/* A sign-in: the session (as store_session_create) and its "login" audit
- * row, in one statement: both or neither. */
+/* A sign-in: the new session and its "login" audit row, in one
+ * statement: both or neither (store_audit.c; sessions are otherwise
+ * store_session.c's). */
 int	 store_audit_login(struct store *, const unsigned char *hash,
 	    int32_t account_id, const char *csrf);
 int	 store_export_count(struct store *, const char *form, const char *from,

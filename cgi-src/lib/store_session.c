@@ -14,7 +14,6 @@
 #include "staffdb.h"
 
 enum stmt {
-	STMT_CREATE,
 	STMT_GET,
 	STMT_DELETE,
 	STMT_REAUTHED,
@@ -25,12 +24,6 @@ enum stmt {
 enum { GET_USERNAME, GET_CSRF, GET_AUTHED_AGE, GET__COLS };
 
 static const struct store_stmt stmts[STMT__MAX] = {
-	/* Sent once: the caller told of a failure sets no cookie, so a row
-	 * that did get in is never used and idles out. */
-	[STMT_CREATE] = { "session_create",
-	    "INSERT INTO vawg.admin_session (token_hash, admin_id, csrf) "
-	    "VALUES ($1, $2, $3)",
-	    3, PGRES_COMMAND_OK, 0, STORE_ONCE, 0 },
 	/* A live session is seen now: twice is as good as once. */
 	[STMT_GET] = { "session_get",
 	    "UPDATE vawg.admin_session z SET last_seen_at = now() "
@@ -59,21 +52,6 @@ run_by_hash(struct store *s, enum stmt st, const unsigned char *hash)
 
 	store_arg_bytes(&a, hash, STAFF_HASH_BYTES);
 	r = store_run(s, &stmts[st], &a, NULL);
-	PQclear(r);
-	return r ? 0 : -1;
-}
-
-int
-store_session_create(struct store *s, const unsigned char *hash,
-    int32_t account_id, const char *csrf)
-{
-	struct store_args	 a = { 0 };
-	PGresult		*r;
-
-	store_arg_bytes(&a, hash, STAFF_HASH_BYTES);
-	store_arg_int(&a, account_id);
-	store_arg_text(&a, csrf);
-	r = store_run(s, &stmts[STMT_CREATE], &a, NULL);
 	PQclear(r);
 	return r ? 0 : -1;
 }
