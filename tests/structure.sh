@@ -16,6 +16,8 @@
 #      over 70 unless the comment above it says why it stays whole.
 #   5. Each pool reads only its own settings: an out-of-range admin setting
 #      does not stop the public forms, nor a public one the admin pages.
+#   6. A caller that ignores the result of a key, token or envelope wrapper
+#      does not compile (CHECKED in base.h).
 set -u
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$ROOT"
@@ -196,6 +198,35 @@ if [ -x "$BUILD/vawg-public" ] && [ -x "$BUILD/vawg-admin" ]; then
 		bad "vawg-admin settings: [$out] [$own]"
 	fi
 fi
+
+# ---- 6. results that must be looked at ------------------------------------
+
+# Each line calls one CHECKED wrapper and drops its result: every one must
+# be refused by the compiler, and the same calls with the result used
+# must compile (so the check is seen to bite on the right thing).
+ignored=0 nchecked=0
+for call in 'seal_envelope(p, n, "f", n, 0, b)' 'token_verify(n, "t", 1, 1, 0, 0, 0, t)' \
+    'seal_open(k, n, 0, n, "f", b)' 'keyring_open(r, n, 0, n, "f", b)' \
+    'seal_secret_load("p", "x", 1, k)' 'file_read_secret("p", 1, &m)' \
+    'cookie_value("h", "n", m, 1)'; do
+	nchecked=$((nchecked + 1))
+	src="#include \"secret.h\"
+#include \"text.h\"
+long f(struct seal_pub *p, struct buf *b, struct token *t,
+    struct seal_secret *k, struct keyring *r, unsigned char *m,
+    const unsigned char *n) {"
+	printf '%s %s; return 0; }\n' "$src" "$call" |
+	    gcc -std=c11 -D_GNU_SOURCE -Wall -Werror -c -o /dev/null \
+	    -I"$SRC/lib" -x c - 2>/dev/null && continue
+	printf '%s return (long)%s; }\n' "$src" "$call" |
+	    gcc -std=c11 -D_GNU_SOURCE -Wall -Werror -c -o /dev/null \
+	    -I"$SRC/lib" -x c - 2>/dev/null || continue
+	ignored=$((ignored + 1))
+done
+echo "ignored_results_refused: $ignored of $nchecked"
+[ "$ignored" = "$nchecked" ] &&
+    ok "an ignored result of a key, token or envelope wrapper does not compile" ||
+    bad "only $ignored of $nchecked ignored results were refused"
 
 echo "$pass passed, $fail failed"
 [ "$fail" = 0 ]

@@ -213,8 +213,10 @@ admin_password_ok(struct admin_app *a, const char *user, const char *pass,
 	 * way round it. */
 	if ((*wait = throttle_check(a, user, addr, &t)) != 0)
 		return *wait < 0 ? LOGIN_ERROR : LOGIN_THROTTLED;
-	if (store_account_get(a->store, user, &u) == -1)
+	if (store_account_get(a->store, user, &u) == -1) {
+		sodium_memzero(&u, sizeof(u));	/* a row may be half read */
 		return LOGIN_ERROR;
+	}
 	ok = password_ok(a, &u, pass, passlen);
 	(void)throttle_record(a, &t, ok);
 	sodium_memzero(&u, sizeof(u));

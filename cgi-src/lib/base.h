@@ -28,6 +28,14 @@
 extern "C" {
 #endif
 
+/*
+ * The project's own wrappers of keys, tokens, envelopes and private files
+ * are CHECKED, as libsodium's own functions are: a result ignored is a
+ * compile error under -Werror, so no caller can carry on as if a key
+ * loaded, a token verified or an envelope sealed when it did not.
+ */
+#define CHECKED	__attribute__((warn_unused_result))
+
 /* ---- buf.c: a growable byte buffer that never leaves stale copies ---- */
 
 /*
@@ -88,13 +96,13 @@ int	 env_num(const char *name, long long fallback, long long min,
  * Reads the file at path whole into out (max bytes at most).  Returns its
  * length, or -1 (logged) if it cannot be read or is larger than max.
  */
-ssize_t	 file_read_small(const char *path, unsigned char *out, size_t max);
+CHECKED ssize_t	 file_read_small(const char *path, unsigned char *out, size_t max);
 /* Writes all of data to fd, through short writes and EINTR.  0 / -1
  * (errno set). */
 int	 file_write_all(int fd, const void *data, size_t len);
 /* Reads exactly n bytes from path into sodium_malloc()ed *out (owned:
  * sodium_free it).  0 / -1 (logged). */
-int	 file_read_secret(const char *path, size_t n, unsigned char **out);
+CHECKED int	 file_read_secret(const char *path, size_t n, unsigned char **out);
 /*
  * The one writer of files that must not be read or replaced by anyone
  * else: a temporary file beside path (O_EXCL|O_NOFOLLOW, the given mode),
@@ -102,7 +110,7 @@ int	 file_read_secret(const char *path, size_t n, unsigned char **out);
  * unless replace is set), then the folder fsync()ed.  A symlink at path
  * is never followed.  0 / -1 (a message on stderr).
  */
-int	 file_write_private(const char *path, const void *data, size_t len,
+CHECKED int	 file_write_private(const char *path, const void *data, size_t len,
 	    mode_t mode, int replace);
 
 #ifdef __cplusplus

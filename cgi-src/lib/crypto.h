@@ -42,14 +42,14 @@ enum token_result {
  * Writes a fresh token for form_id issued at now into out (size at least
  * TOKEN_TEXT_MAX).  Returns 0, or -1 if out is too small.
  */
-int	 token_mint(const unsigned char *key, uint32_t form_id, int64_t now,
+CHECKED int	 token_mint(const unsigned char *key, uint32_t form_id, int64_t now,
 	    char *out, size_t outsz);
 /*
  * Checks text[0..len) against key, form_id and the time window.  On TOKEN_OK,
  * TOKEN_TOO_QUICK and TOKEN_EXPIRED, *out holds the decoded token (its MAC
  * was good); otherwise *out is zeroed.
  */
-enum token_result token_verify(const unsigned char *key, const char *text,
+CHECKED enum token_result token_verify(const unsigned char *key, const char *text,
 	    size_t len, uint32_t form_id, int64_t now, int64_t min_fill,
 	    int64_t max_age, struct token *out);
 /* The short reference shown to the user, derived from the nonce. */
@@ -83,12 +83,12 @@ struct seal_pub {
 	char		fingerprint[SEAL_FP_HEX];
 };
 
-int	 seal_init(void);	/* sodium_init(); 0 / -1 */
-int	 seal_pub_from_bytes(const unsigned char *pk, struct seal_pub *);
-int	 seal_pub_load(const char *path, struct seal_pub *);	/* 0 / -1 */
+CHECKED int	 seal_init(void);	/* sodium_init(); 0 / -1 */
+CHECKED int	 seal_pub_from_bytes(const unsigned char *pk, struct seal_pub *);
+CHECKED int	 seal_pub_load(const char *path, struct seal_pub *);	/* 0 / -1 */
 /* The key id an envelope names, as hex.  0, or -1 if env is too short or
  * of another version. */
-int	 seal_envelope_key_id(const unsigned char *env, size_t envlen,
+CHECKED int	 seal_envelope_key_id(const unsigned char *env, size_t envlen,
 	    char out[SEAL_KEY_ID_HEX]);
 
 /*
@@ -96,7 +96,7 @@ int	 seal_envelope_key_id(const unsigned char *env, size_t envlen,
  * version | key id | crypto_box_seal(pad(idem | form | plain)).
  * The padded copy is wiped before return.  0 / -1.
  */
-int	 seal_envelope(const struct seal_pub *, const unsigned char *idem,
+CHECKED int	 seal_envelope(const struct seal_pub *, const unsigned char *idem,
 	    const char *form, const void *plain, size_t len, struct buf *out);
 
 #endif /* VAWG_CRYPTO_H */

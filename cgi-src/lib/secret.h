@@ -32,15 +32,15 @@ struct seal_secret {
  * Generates a key pair; writes pub_path (hex text) and sec_path (the secret
  * key under passphrase: Argon2id + secretbox).  Refuses to overwrite.
  */
-int	 seal_keygen(const char *pub_path, const char *sec_path,
+CHECKED int	 seal_keygen(const char *pub_path, const char *sec_path,
 	    const char *pass, size_t passlen, struct seal_pub *out);
 /* Opens sec_path with the passphrase.  -1 on a wrong passphrase too. */
-int	 seal_secret_load(const char *sec_path, const char *pass,
+CHECKED int	 seal_secret_load(const char *sec_path, const char *pass,
 	    size_t passlen, struct seal_secret *out);
 void	 seal_secret_free(struct seal_secret *);	/* wipes; NULL-safe */
 /* The first line of path, in sodium_malloc()ed memory (sodium_free it);
  * NULL (logged) if unreadable or shorter than SEAL_PASS_MIN. */
-char	*seal_passphrase_load(const char *path, size_t *len);
+CHECKED char	*seal_passphrase_load(const char *path, size_t *len);
 
 /* ---- unseal.c: opening envelopes ---- */
 
@@ -54,7 +54,7 @@ enum open_result {
 };
 
 /* Opens an envelope, checks idem and form, appends the plaintext to out. */
-enum open_result seal_open(const struct seal_secret *, const unsigned char *env,
+CHECKED enum open_result seal_open(const struct seal_secret *, const unsigned char *env,
 	    size_t envlen, const unsigned char *idem, const char *form,
 	    struct buf *out);
 const char *seal_open_strerror(enum open_result);
@@ -69,17 +69,17 @@ struct keyring {
 };
 
 /* Opens service.sec and keyring/ *.sec under dir.  0 / -1 (logged). */
-int	 keyring_load(const char *dir, const char *pass, size_t passlen,
+CHECKED int	 keyring_load(const char *dir, const char *pass, size_t passlen,
 	    struct keyring *);
 const struct seal_secret *keyring_find(const struct keyring *,
 	    const char *key_id);
 /* Opens an envelope with whichever key it names. */
-enum open_result keyring_open(const struct keyring *, const unsigned char *env,
+CHECKED enum open_result keyring_open(const struct keyring *, const unsigned char *env,
 	    size_t envlen, const unsigned char *idem, const char *form,
 	    struct buf *out);
 void	 keyring_free(struct keyring *);	/* wipes; NULL-safe */
 /* Moves the current pair into keyring/ and makes a new one.  0 / -1. */
-int	 keyring_rotate(const char *dir, const char *pass, size_t passlen,
+CHECKED int	 keyring_rotate(const char *dir, const char *pass, size_t passlen,
 	    struct seal_pub *old, struct seal_pub *fresh);
 
 #endif /* VAWG_SECRET_H */

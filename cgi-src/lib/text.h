@@ -86,7 +86,7 @@ const char *csv_unneutralise(const struct buf *cell);
  * base64url of exactly outlen bytes into out.  1 found and decoded, 0
  * absent or malformed (out then holds nothing of it).
  */
-int	 cookie_value(const char *header, const char *name, unsigned char *out,
+CHECKED int	 cookie_value(const char *header, const char *name, unsigned char *out,
 	    size_t outlen);
 
 #endif /* VAWG_TEXT_H */
