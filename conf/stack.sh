@@ -13,6 +13,11 @@
 #   VAWG_POST_RATE 30r/m          VAWG_POST_BURST 60
 #   VAWG_MIN_FILL_SECONDS 3       VAWG_TOKEN_MAX_AGE 86400
 #   VAWG_EXIT_URL  where "Leave this site" goes
+#   VAWG_TRUSTED_PROXY  addresses or CIDRs of a TLS-terminating proxy,
+#                 separated by spaces or commas [none]
+#   VAWG_ADMIN_ALLOW_PLAIN_HTTP  1: admin sign-in over plain HTTP [1 with
+#                 no trusted proxy, since nginx then listens on 127.0.0.1
+#                 in plain HTTP only; else 0]
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -23,6 +28,12 @@ WORKERS=${VAWG_WORKERS:-4}
 BODY_MAX=${VAWG_BODY_MAX:-524288}
 POST_RATE=${VAWG_POST_RATE:-30r/m}
 POST_BURST=${VAWG_POST_BURST:-60}
+TRUSTED_PROXY=${VAWG_TRUSTED_PROXY:-}
+if [ -z "$TRUSTED_PROXY" ]; then
+	ALLOW_PLAIN_HTTP=${VAWG_ADMIN_ALLOW_PLAIN_HTTP:-1}
+else
+	ALLOW_PLAIN_HTTP=${VAWG_ADMIN_ALLOW_PLAIN_HTTP:-0}
+fi
 WEB_USER=vawgweb
 ADMIN_USER=vawgadmin
 PGBIN=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
@@ -313,6 +324,7 @@ admin_start() {
 	VAWG_PASSPHRASE_FILE=$pass \
 	VAWG_ADMIN_USER=$(as_root "$ADMIN_USER") \
 	VAWG_ADMIN_SOCKET_GROUP=$(as_root www-data) \
+	VAWG_ADMIN_ALLOW_PLAIN_HTTP=$ALLOW_PLAIN_HTTP \
 	    setsid "$BIN/vawg-admin" >>"$VAR/log/admin.log" 2>&1 </dev/null &
 	echo $! >"$pidf"
 	wait_socket admin "$sock" "$pidf"
@@ -341,13 +353,35 @@ stop_pid() {
 	rm -f "$pidf"
 }
 
+# The trusted proxy's lines for nginx.conf.in (see the comment there):
+# REAL_IP the realip directives, PROXY_GEO the geo entries, each on one
+# line, both empty with no proxy.  An entry is checked for the characters
+# of an address or CIDR, so nothing else reaches the configuration; nginx
+# -t then checks it is one.
+REAL_IP= PROXY_GEO=
+proxy_lines() {
+	local p list
+	read -r -a list <<<"${TRUSTED_PROXY//,/ }"
+	for p in "${list[@]}"; do
+		case $p in
+		*[!0-9A-Fa-f:./]*) die "VAWG_TRUSTED_PROXY: '$p' is not an address or a CIDR" ;;
+		esac
+		REAL_IP="$REAL_IP set_real_ip_from $p;"
+		PROXY_GEO="$PROXY_GEO $p 1;"
+	done
+	[ -z "$REAL_IP" ] ||
+	    REAL_IP="$REAL_IP real_ip_header X-Forwarded-For; real_ip_recursive on;"
+}
+
 nginx_start() {
 	local n=$VAR/nginx
 	mkdir -p "$n/tmp"
 	make_traversable "$ROOT/static"
+	proxy_lines
 	sed -e "s|@VAR@|$VAR|g" -e "s|@ROOT@|$ROOT|g" -e "s|@PORT@|$PORT|g" \
 	    -e "s|@POST_RATE@|$POST_RATE|g" -e "s|@POST_BURST@|$POST_BURST|g" \
-	    -e "s|@BODY_MAX@|$BODY_MAX|g" \
+	    -e "s|@BODY_MAX@|$BODY_MAX|g" -e "s|@REAL_IP@|$REAL_IP|" \
+	    -e "s|@PROXY_GEO@|$PROXY_GEO|" \
 	    "$ROOT/conf/nginx.conf.in" >"$n/nginx.conf"
 	alive "$n/nginx.pid" && return 0
 	log_file nginx-error.log

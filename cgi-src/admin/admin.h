@@ -41,6 +41,9 @@ struct admin_config {
 	int		 reauth_after;	/* VAWG_REAUTH_SECONDS */
 	int		 login_free_tries;	/* VAWG_LOGIN_FREE_TRIES */
 	int		 login_max_wait;	/* VAWG_LOGIN_MAX_WAIT seconds */
+	int		 allow_plain_http;	/* VAWG_ADMIN_ALLOW_PLAIN_HTTP:
+					 * 1 = sign-in without HTTPS, for
+					 * development; 0 by default */
 };
 
 /* Reads and checks only the admin pool's variables.  0 / -1 with a
@@ -148,6 +151,7 @@ enum msg {
 	MSG_STALE_PAGE,		/* page: a wrong synchronizer token */
 	MSG_LOGIN_TITLE,	/* line */
 	MSG_LOGIN_EXPIRED,	/* page: the sign-in form's token is bad */
+	MSG_LOGIN_PLAIN_HTTP,	/* page: sign-in over plain HTTP (403) */
 	MSG_LOGIN_INCOMPLETE,	/* line */
 	MSG_LOGIN_WRONG,	/* line */
 	MSG_LOGIN_DOWN,		/* page: the database failed */

@@ -10,7 +10,7 @@
 int
 admin_config_load(struct admin_config *c)
 {
-	long long	 workers, idle, smax, reauth, tries, wait;
+	long long	 workers, idle, smax, reauth, tries, wait, plain;
 
 	c->socket_path = env_or("VAWG_ADMIN_SOCKET", "var/fcgi/admin.sock");
 	c->conninfo = env_or("VAWG_ADMIN_DB", "host=var/run dbname=vawg "
@@ -25,7 +25,8 @@ admin_config_load(struct admin_config *c)
 	    env_num("VAWG_SESSION_MAX", 43200, 60, 7 * 86400, &smax) == -1 ||
 	    env_num("VAWG_REAUTH_SECONDS", 900, 1, 86400, &reauth) == -1 ||
 	    env_num("VAWG_LOGIN_FREE_TRIES", 5, 1, 100, &tries) == -1 ||
-	    env_num("VAWG_LOGIN_MAX_WAIT", 900, 1, 86400, &wait) == -1)
+	    env_num("VAWG_LOGIN_MAX_WAIT", 900, 1, 86400, &wait) == -1 ||
+	    env_num("VAWG_ADMIN_ALLOW_PLAIN_HTTP", 0, 0, 1, &plain) == -1)
 		return -1;
 	c->workers = (int)workers;
 	c->session_idle = (int)idle;
@@ -33,5 +34,10 @@ admin_config_load(struct admin_config *c)
 	c->reauth_after = (int)reauth;
 	c->login_free_tries = (int)tries;
 	c->login_max_wait = (int)wait;
+	c->allow_plain_http = (int)plain;
+	/* Said once at start, so a production log shows it was left on. */
+	if (c->allow_plain_http)
+		LOG_WARN("VAWG_ADMIN_ALLOW_PLAIN_HTTP=1: sign-in is accepted "
+		    "over plain HTTP (for development only)");
 	return 0;
 }

@@ -43,6 +43,12 @@ static const struct {
 	[MSG_LOGIN_EXPIRED] = { "Please sign in again",
 	    "The sign-in page had expired or did not come from this site.",
 	    NULL },
+	[MSG_LOGIN_PLAIN_HTTP] = { "Sign in over a secure connection",
+	    "This page was opened over an address starting http://, which "
+	    "does not protect your password on the way, so signing in is "
+	    "turned off here.", "Open the sign-in page at its https:// "
+	    "address. If that is what you did, tell whoever runs this "
+	    "service." },
 	[MSG_LOGIN_INCOMPLETE] = { "Enter your username, password and the "
 	    "6-digit code from your authenticator app.", NULL, NULL },
 	[MSG_LOGIN_WRONG] = { "The username, password or code is not right. "

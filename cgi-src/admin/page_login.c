@@ -2,11 +2,13 @@
  * page_login.c: signing in and out (docs/THREAT-MODEL.md threats 9 and
  * 13).
  *
- *   GET  /admin/login   200 the sign-in form, with a signed form token
+ *   GET  /admin/login   200 the sign-in form, with a signed form token;
+ *                       403 over plain HTTP (below)
  *   POST /admin/login   303 to /admin/ with a new session; 401 the form
  *                       again; 429 throttled; 403 without a good form
- *                       token; 503 the database failed, or the
- *                       audit row could not be written (no session)
+ *                       token or over plain HTTP; 503 the database
+ *                       failed, or the audit row could not be written
+ *                       (no session)
  *   POST /admin/logout  303 to /admin/login, the session deleted and its
  *                       cookie cleared; 403 without the CSRF token; 503
  *                       the session could not be deleted, or was but
@@ -48,10 +50,32 @@ login_page(struct admin_app *a, struct req *r, struct resp *s, int status,
 	page_end(root, s, status);
 }
 
+/*
+ * Signing in sends a password and gets a session cookie: over plain HTTP
+ * anyone on the way reads the one and can replay the other.  So both the
+ * form and its POST need HTTPS (TLS to nginx, or a trusted proxy's
+ * X-Forwarded-Proto: https; conf/nginx.conf.in), unless
+ * VAWG_ADMIN_ALLOW_PLAIN_HTTP says this is development.  Refusing the GET
+ * keeps the password from being typed at all; refusing the POST, before
+ * its body is read, keeps a password sent anyway from opening a session.
+ * 403, not 421: the request reached the right server, which refuses it,
+ * and a browser may silently resend a 421's request, password and all.
+ * 1 if allowed, else 0 with the page on s.
+ */
+static int
+login_transport_ok(struct admin_app *a, const struct req *r, struct resp *s)
+{
+	if (r->https || a->cfg->allow_plain_http)
+		return 1;
+	msg_page(s, 403, MSG_LOGIN_PLAIN_HTTP);
+	return 0;
+}
+
 void
 page_login_get(struct admin_app *a, struct req *r, struct resp *s)
 {
-	login_page(a, r, s, 200, NULL, NULL);
+	if (login_transport_ok(a, r, s))
+		login_page(a, r, s, 200, NULL, NULL);
 }
 
 /* 1 if the form carries a good sign-in token, else 0 with a 403 on s. */
@@ -84,7 +108,8 @@ page_login_post(struct admin_app *a, struct req *r, struct resp *s)
 	int64_t			 wait;
 	char			 msg[MSG_LINE_MAX];
 
-	if (route_read_form(r, s, &kv, allowed) == -1 ||
+	if (!login_transport_ok(a, r, s) ||
+	    route_read_form(r, s, &kv, allowed) == -1 ||
 	    !login_token_ok(a, r, s, &kv))
 		goto out;
 	user = route_kv_get(&kv, "username", NULL);

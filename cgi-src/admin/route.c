@@ -1,7 +1,8 @@
 /*
  * route.c: the admin pool's routes, and what every page of it shares.
  *
- *   GET  /admin/login   200 the sign-in form                 page_login.c
+ *   GET  /admin/login   200 the sign-in form; 403 over plain  page_login.c
+ *                       HTTP, unless allowed for development
  *   POST /admin/login   303 to /admin/ with a new session; 401 the form
  *                       again; 429 throttled; 403 without the form's token
  *   POST /admin/logout  303 to /admin/login; 403 without the CSRF token

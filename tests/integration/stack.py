@@ -23,6 +23,12 @@ ROLE_ACCOUNT = {'postgres': 'root', 'vawg_public': 'vawgweb',
                 'vawg_admin': 'vawgadmin'}
 
 
+# The run's TLS-terminating proxy (VAWG_TRUSTED_PROXY): 127.0.0.3 and
+# 127.0.0.4/30, addresses no other test sends from (test_proxy.py).  So
+# the stack has one, sign-in over plain HTTP is allowed explicitly.
+TRUSTED_PROXY = '127.0.0.3, 127.0.0.4/30'
+
+
 class PsqlError(Exception):
     pass
 
@@ -75,6 +81,8 @@ class Stack:
             'VAWG_POST_BURST': '200',
             'VAWG_WORKERS': '2',
             'VAWG_BODY_MAX': str(self.body_max),
+            'VAWG_TRUSTED_PROXY': TRUSTED_PROXY,
+            'VAWG_ADMIN_ALLOW_PLAIN_HTTP': '1',
             'PGCONNECT_TIMEOUT': '10',
         })
         return e
