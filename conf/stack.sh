@@ -13,6 +13,7 @@
 #   VAWG_POST_RATE 30r/m          VAWG_POST_BURST 60
 #   VAWG_MIN_FILL_SECONDS 3       VAWG_TOKEN_MAX_AGE 86400
 #   VAWG_EXIT_URL  where "Leave this site" goes
+#   VAWG_SPOOL_MAX_BYTES 268435456  VAWG_SPOOL_MAX_FILES 10000 (the spool's cap)
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -278,6 +279,8 @@ public_start() {
 	VAWG_SPOOL=$VAR/spool \
 	VAWG_USER=$(as_root "$WEB_USER") VAWG_SOCKET_GROUP=$(as_root www-data) \
 	VAWG_WORKERS=$WORKERS VAWG_BODY_MAX=$BODY_MAX \
+	VAWG_SPOOL_MAX_BYTES=${VAWG_SPOOL_MAX_BYTES:-268435456} \
+	VAWG_SPOOL_MAX_FILES=${VAWG_SPOOL_MAX_FILES:-10000} \
 	    setsid "$BIN/vawg-public" >>"$VAR/log/public.log" 2>&1 </dev/null &
 	echo $! >"$pidf"
 	wait_socket public "$sock" "$pidf"
