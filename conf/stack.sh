@@ -18,6 +18,7 @@
 #   VAWG_ADMIN_ALLOW_PLAIN_HTTP  1: admin sign-in over plain HTTP [1 with
 #                 no trusted proxy, since nginx then listens on 127.0.0.1
 #                 in plain HTTP only; else 0]
+#   VAWG_SPOOL_MAX_BYTES 268435456  VAWG_SPOOL_MAX_FILES 10000 (the spool's cap)
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -289,6 +290,8 @@ public_start() {
 	VAWG_SPOOL=$VAR/spool \
 	VAWG_USER=$(as_root "$WEB_USER") VAWG_SOCKET_GROUP=$(as_root www-data) \
 	VAWG_WORKERS=$WORKERS VAWG_BODY_MAX=$BODY_MAX \
+	VAWG_SPOOL_MAX_BYTES=${VAWG_SPOOL_MAX_BYTES:-268435456} \
+	VAWG_SPOOL_MAX_FILES=${VAWG_SPOOL_MAX_FILES:-10000} \
 	    setsid "$BIN/vawg-public" >>"$VAR/log/public.log" 2>&1 </dev/null &
 	echo $! >"$pidf"
 	wait_socket public "$sock" "$pidf"

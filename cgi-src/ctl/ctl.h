@@ -72,6 +72,7 @@ int	 ctl_decrypt(struct ctl *);
 /* ctl_purge.c: rows past retention, the spool, and status. */
 int	 ctl_purge(struct ctl *);
 int	 ctl_spool_replay(struct ctl *);
+int	 ctl_spool_retry(struct ctl *);
 int	 ctl_status(struct ctl *);
 
 #endif /* VAWG_CTL_H */

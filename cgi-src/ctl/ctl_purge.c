@@ -8,6 +8,9 @@
  *                 away stored now, as vawg_public, exactly as the pool's
  *                 own replayer would (the idempotency key makes the two
  *                 working at once harmless)
+ *   spool-retry   the records set aside in the spool's failed/ (the
+ *                 database refused them as invalid) moved back into the
+ *                 spool, once the operator has fixed the cause
  *   status        what GET /healthz no longer tells anyone: whether the
  *                 database answers, how many records wait in the spool
  *                 and in its failed/, and which key posts are sealed to
@@ -66,7 +69,7 @@ int
 ctl_spool_replay(struct ctl *c)
 {
 	struct spool_tally	 t;
-	size_t			 replayed = 0, failed = 0;
+	size_t			 replayed = 0, failed = 0, held = 0;
 	int			 pass;
 
 	memset(&t, 0, sizeof(t));
@@ -78,6 +81,7 @@ ctl_spool_replay(struct ctl *c)
 		}
 		replayed += t.replayed;
 		failed += t.failed;
+		held = t.held;
 		if (t.down || t.left == 0 || t.replayed + t.failed == 0)
 			break;
 	}
@@ -85,7 +89,32 @@ ctl_spool_replay(struct ctl *c)
 	    t.left);
 	if (t.down)
 		fputs("vawgctl: the database is unreachable\n", stderr);
+	else if (held > 0)
+		fputs("vawgctl: the database refuses records for now (the "
+		    "log says why); they stay in the spool\n", stderr);
 	return t.left == 0 ? 0 : 1;
+}
+
+/*
+ * Moves failed/ back into the spool.  Exit 0 when failed/ is empty after,
+ * 1 otherwise (a record of the same key still waits, or an error).
+ */
+int
+ctl_spool_retry(struct ctl *c)
+{
+	size_t	 moved, kept;
+
+	if (spool_dir_unpark(c->spool, &moved, &kept) == -1) {
+		fprintf(stderr, "vawgctl: %s: cannot move failed/ back\n",
+		    c->spool);
+		return 1;
+	}
+	printf("moved back: %zu\nleft in failed: %zu\n", moved, kept);
+	if (kept > 0)
+		fputs("vawgctl: some stay in failed/: a record of the same key "
+		    "waits in the spool (run again once it is replayed), or a "
+		    "name that is no record\n", stderr);
+	return kept == 0 ? 0 : 1;
 }
 
 /*

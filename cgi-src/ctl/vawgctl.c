@@ -24,6 +24,7 @@ enum ctl_cmd {
 	CMD_FINGERPRINT,
 	CMD_DECRYPT,
 	CMD_SPOOL_REPLAY,
+	CMD_SPOOL_RETRY,
 	CMD_ADD_ADMIN,
 	CMD_DISABLE_ADMIN,
 	CMD_ROTATE,
@@ -90,6 +91,11 @@ static const struct {
 	    "store what the public pool spooled while the\n"
 	    "database was away, now, then print what is left",
 	    ctl_spool_replay, DB_AWAY_OK, CTL_DB_PUBLIC },
+	[CMD_SPOOL_RETRY] = { "spool-retry", "[--spool DIR]",
+	    "move the records the database refused (spool/failed/,\n"
+	    "numbered copies too) back into the spool, for the\n"
+	    "replayer to try again once their cause is fixed",
+	    ctl_spool_retry, 0, CTL_DB_NONE },
 	[CMD_ADD_ADMIN] = { "add-admin",
 	    "--user NAME [--password-out F] [--totp-out F] [--db C]",
 	    "enrol an administrator: a random password and a\n"

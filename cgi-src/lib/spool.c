@@ -14,9 +14,12 @@
  * spool-replay`) calls vawg.submit() for each record and unlinks it only
  * after the database answered.  A crash between the two replays the record
  * once more, and vawg.submit() returns the row already stored for that key:
- * exactly one row.  A record the database refuses, or that does not parse,
- * goes to DIR/failed/ for a person to look at; it is never retried forever
- * nor deleted.
+ * exactly one row.  Only a record the database refuses as invalid
+ * (STORE_REFUSED: its values, not the database's state), or that does not
+ * parse, goes to DIR/failed/ for a person to look at (`vawgctl status`
+ * counts it, `vawgctl spool-retry` brings it back: spool_dir.c); it is
+ * never deleted.  A refusal that can pass (a permission, a read-only
+ * database, a lock) leaves the record where it is, and the passes back off.
  */
 #include <sys/stat.h>
 #include <sys/types.h>
@@ -33,8 +36,20 @@
 
 #include "store.h"
 
-#define FAILED_DIR	"failed"
+#define FAILED_DIR	SPOOL_FAILED
 #define STALE_TMP	60	/* seconds before a temporary file is litter */
+#define HOLD_STREAK	3	/* refusals for now in a row end a pass */
+#define HOLD_MAX	30	/* seconds: the longest wait between passes */
+
+/*
+ * The backoff while the database refuses records for now: one replayer
+ * per process (the pool's replayer child, or vawgctl), so it is the
+ * process's.  It is said once when it begins and once when it ends.
+ */
+static struct {
+	time_t	 next;	/* no pass before this */
+	int	 wait;	/* seconds, doubling up to HOLD_MAX; 0: not held */
+} hold;
 #define TMP_NAME	(SPOOLREC_NAME + 32)
 
 _Static_assert(TMP_NAME >= SPOOLREC_NAME - 1 + sizeof("..-2147483648.tmp"),
@@ -50,12 +65,14 @@ is_tmp_name(const char *name)
 	    strcmp(name + len - 4, ".tmp") == 0;
 }
 
-int
-spool_write(const char *dir, const struct spoolrec *rec)
+enum spool_result
+spool_write(const char *dir, const struct spoolrec *rec,
+    const struct spool_cap *cap)
 {
-	struct buf	 enc = { 0 };
-	char		 name[SPOOLREC_NAME], tmp[TMP_NAME];
-	int		 dfd = -1, fd = -1, made = 0, rc = -1;
+	struct buf		 enc = { 0 };
+	char			 name[SPOOLREC_NAME], tmp[TMP_NAME];
+	int			 dfd = -1, fd = -1, made = 0;
+	enum spool_result	 rc = SPOOL_ERROR;
 
 	spoolrec_name(rec->idem, name);
 	/* The pid makes the temporary name ours alone, even when two
@@ -69,6 +86,9 @@ spool_write(const char *dir, const struct spoolrec *rec)
 		LOG_ERR("%s: %s", dir, strerror(errno));
 		goto out;
 	}
+	if ((rc = spool_dir_room(dfd, name, enc.len, cap)) != SPOOL_OK)
+		goto out;
+	rc = SPOOL_ERROR;
 	fd = openat(dfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
 	    O_CLOEXEC, 0600);
 	if (fd == -1 && errno == EEXIST) {
@@ -105,7 +125,7 @@ spool_write(const char *dir, const struct spoolrec *rec)
 		LOG_ERR("cannot sync the spool: %s", strerror(errno));
 		goto out;
 	}
-	rc = 0;
+	rc = SPOOL_OK;
 out:
 	if (fd != -1)
 		close(fd);
@@ -221,7 +241,8 @@ sweep_tmp(int dfd, const char *name, time_t now)
 }
 
 /* Replays one record: STORE_OK when it is in the database and gone from
- * the spool, STORE_DOWN to stop the pass, STORE_ERROR when set aside. */
+ * the spool, STORE_DOWN to stop the pass, STORE_ERROR when it stays for a
+ * later pass (refused for now), STORE_REFUSED when set aside in failed/. */
 static enum store_result
 replay_one(int dfd, const char *name, struct store *st,
     struct spool_tally *t)
@@ -260,10 +281,11 @@ replay_one(int dfd, const char *name, struct store *st,
 	}
 	res = store_submit(st, rec.version_id, rec.idem, rec.reference,
 	    rec.plain.data, &rec.sealed, rec.key_id, stored);
-	if (res == STORE_DOWN)
+	/* Refused for now: store.c said why, once; the record stays. */
+	if (res == STORE_DOWN || res == STORE_ERROR)
 		goto out;
-	if (res == STORE_ERROR) {
-		LOG_ERR("the database refused a spooled record");
+	if (res == STORE_REFUSED) {
+		LOG_ERR("the database refused a spooled record as invalid");
 		goto aside;
 	}
 	if (strcmp(stored, rec.reference) != 0)
@@ -275,7 +297,7 @@ replay_one(int dfd, const char *name, struct store *st,
 	t->replayed++;
 	goto out;
 aside:
-	res = STORE_ERROR;
+	res = STORE_REFUSED;
 	if (move_to_failed(dfd, name) == 0) {
 		t->failed++;
 		LOG_WARN("record moved to %s/", FAILED_DIR);
@@ -286,6 +308,31 @@ out:
 	return res;
 }
 
+/*
+ * After a pass: a pass that stored nothing and met a refusal for now waits
+ * 1, 2, 4 ... up to HOLD_MAX seconds before the next; one that stored or
+ * met none ends the wait.  A pass stopped by the database being away
+ * changes nothing (the connect is the cheap test, and store.c says it).
+ */
+static void
+replay_backoff(const struct spool_tally *t, time_t now)
+{
+	if (t->held > 0 && t->replayed == 0) {
+		if (hold.wait == 0)
+			LOG_WARN("spool replay held: the database refuses "
+			    "records for now; %zu wait, tried again up to "
+			    "every %d s", t->left, HOLD_MAX);
+		hold.wait = hold.wait == 0 ? 1 : hold.wait * 2;
+		if (hold.wait > HOLD_MAX)
+			hold.wait = HOLD_MAX;
+		hold.next = now + hold.wait;
+	} else if (!t->down && hold.wait > 0) {
+		LOG_INFO("spool replay goes on: the database takes records "
+		    "again");
+		hold.wait = 0;
+	}
+}
+
 int
 spool_replay(const char *dir, struct store *st, size_t max,
     struct spool_tally *t)
@@ -293,11 +340,18 @@ spool_replay(const char *dir, struct store *st, size_t max,
 	DIR		*d = NULL;
 	struct dirent	*e;
 	char		(*names)[SPOOLREC_NAME] = NULL;
-	size_t		 n = 0, i, done = 0;
+	size_t		 n = 0, i, done = 0, streak = 0;
 	time_t		 now = time(NULL);
 	int		 dfd = -1, rc = -1;
+	enum store_result res;
 
 	memset(t, 0, sizeof(*t));
+	if (hold.wait > 0 && now < hold.next) {
+		/* Backing off: no statement this time. */
+		t->left = t->held = (size_t)(spool_depth(dir) > 0 ?
+		    spool_depth(dir) : 0);
+		return 0;
+	}
 	if ((names = calloc(max + 1, sizeof(*names))) == NULL)
 		goto out;
 	if ((dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1 ||
@@ -317,12 +371,20 @@ spool_replay(const char *dir, struct store *st, size_t max,
 	}
 	for (i = 0; i < n; i++) {
 		done++;
-		if (replay_one(dfd, names[i], st, t) == STORE_DOWN) {
+		res = replay_one(dfd, names[i], st, t);
+		if (res == STORE_DOWN) {
 			t->down = 1;
 			break;
 		}
+		/* A few in a row say it is the database, not the records:
+		 * the rest wait for the next pass. */
+		streak = res == STORE_ERROR ? streak + 1 : 0;
+		t->held += res == STORE_ERROR;
+		if (streak == HOLD_STREAK)
+			break;
 	}
-	t->left += n - done + (t->down ? 1 : 0);
+	t->left += n - done + (t->down ? 1 : 0) + t->held;
+	replay_backoff(t, now);
 	/* One directory sync covers every unlink of the pass.  Losing one
 	 * to a crash only replays a stored record again, which is harmless. */
 	if ((t->replayed > 0 || t->failed > 0) && fsync(dfd) == -1)

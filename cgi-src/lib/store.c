@@ -72,6 +72,14 @@ struct store {
 	 * and once when it is back, never per request, so the log holds
 	 * no timestamped line per post made during an outage. */
 	int			 down;
+	/* The SQLSTATE of the last refusal that can pass, "" when the last
+	 * statement was not one: logged when it changes and when it ends,
+	 * so a read-only database logs two lines, not one per post. */
+	char			 refusing[6];
+	/* A read-only database said no: the next use connects anew (after a
+	 * failover, the conninfo's target_session_attrs finds the primary,
+	 * and a session that began read-only stays so). */
+	int			 stale;
 	/* The statements prepared on this connection; emptied on reset. */
 	const struct store_stmt	*prepared[PREPARED_MAX];
 	size_t			 nprepared;
@@ -135,9 +143,11 @@ store_ensure(struct store *s)
 	if (s->conn == NULL) {
 		s->conn = PQconnectdb(s->conninfo);
 		s->nprepared = 0;
-	} else if (PQstatus(s->conn) != CONNECTION_OK) {
+	} else if (PQstatus(s->conn) != CONNECTION_OK ||
+	    (s->stale && !s->in_txn)) {
 		PQreset(s->conn);
 		s->nprepared = 0;
+		s->stale = 0;
 	}
 	if (s->conn == NULL || PQstatus(s->conn) != CONNECTION_OK) {
 		if (!s->down)
@@ -232,6 +242,38 @@ store_is_down(const struct store *s, const PGresult *r)
 }
 
 /*
+ * The database said no (not down).  For good (STORE_REFUSED, logged each
+ * time) when these values are invalid: a data exception (class 22), an
+ * integrity violation (23) but a duplicate key (a retry finds the row),
+ * a function's RAISE (P0001).  For now (STORE_ERROR, logged once per
+ * SQLSTATE until a statement passes) otherwise: a permission (42501), a
+ * read-only database after a failover (25006), a lock or a deadlock
+ * (55P03, 40P01, 40001), its disk (58030), a function a migration brings.
+ */
+static void
+store_said_no(struct store *s, const struct store_stmt *st,
+    const PGresult *r, enum store_result *res)
+{
+	const char	*state = PQresultErrorField(r, PG_DIAG_SQLSTATE);
+
+	if (state == NULL)
+		state = "?";
+	if (strncmp(state, "22", 2) == 0 || strcmp(state, "P0001") == 0 ||
+	    (strncmp(state, "23", 2) == 0 && strcmp(state, "23505") != 0)) {
+		LOG_ERR("%s: %s", st->name, PQresultErrorMessage(r));
+		*res = STORE_REFUSED;
+		return;
+	}
+	*res = STORE_ERROR;
+	s->stale = strcmp(state, "25006") == 0;
+	if (strncmp(s->refusing, state, sizeof(s->refusing)) != 0)
+		LOG_ERR("%s: refused, SQLSTATE %s (said once until a "
+		    "statement passes): %s", st->name, state,
+		    PQresultErrorMessage(r));
+	snprintf(s->refusing, sizeof(s->refusing), "%s", state);
+}
+
+/*
  * The one execution path (the rule on sending again is in the head).  A
  * second try only on a connection that is really gone: a server that says
  * "going away" on a live one gets no retry.
@@ -251,6 +293,11 @@ store_exec(struct store *s, const struct store_stmt *st,
 		if ((int)PQresultStatus(r) == st->want) {
 			assert(st->want != PGRES_TUPLES_OK ||
 			    PQnfields(r) == st->ncols);
+			if (s->refusing[0] != '\0')
+				LOG_INFO("%s: the database takes statements "
+				    "again (after SQLSTATE %s)", st->name,
+				    s->refusing);
+			s->refusing[0] = '\0';
 			*res = STORE_OK;
 			return r;
 		}
@@ -258,9 +305,8 @@ store_exec(struct store *s, const struct store_stmt *st,
 		assert(PQresultStatus(r) != PGRES_TUPLES_OK &&
 		    PQresultStatus(r) != PGRES_COMMAND_OK);
 		if (!store_is_down(s, r)) {
-			LOG_ERR("%s: %s", st->name, PQresultErrorMessage(r));
+			store_said_no(s, st, r, res);
 			PQclear(r);
-			*res = STORE_ERROR;
 			return NULL;
 		}
 		LOG_WARN("%s: connection lost (%s)", st->name,

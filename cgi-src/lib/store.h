@@ -17,7 +17,14 @@
 enum store_result {
 	STORE_OK,
 	STORE_DOWN,	/* unreachable, or the outcome is unknown */
-	STORE_ERROR,	/* the database refused: a bug or a bad definition */
+	/* The database said no for a reason that can pass: a permission, a
+	 * read-only database after a failover, a lock, a deadlock, its disk.
+	 * The same statement may succeed later. */
+	STORE_ERROR,
+	/* The database refused these values as invalid (SQLSTATE classes 22
+	 * and 23 but a duplicate, a function's RAISE): sent again, the same
+	 * values are refused again. */
+	STORE_REFUSED,
 };
 
 struct store;
@@ -95,8 +102,10 @@ struct pg_result;
  * Runs st with a (NULL when st takes none) on s's connection, preparing it
  * there first if this connection has not.  Returns the result (the caller
  * PQclear()s it) when its status is st->want; otherwise NULL, logged, and
- * *res (may be NULL) says STORE_DOWN (unreachable, or the outcome unknown)
- * or STORE_ERROR (the database said no).
+ * *res (may be NULL) says STORE_DOWN (unreachable, or the outcome unknown),
+ * STORE_ERROR (the database said no for now) or STORE_REFUSED (no, for
+ * these values, for good).  A refusal for now is logged once per change
+ * of its SQLSTATE, and its end once, not once per statement.
  */
 struct pg_result *store_run(struct store *, const struct store_stmt *st,
 		    const struct store_args *a, enum store_result *res);
@@ -155,29 +164,66 @@ void	 spoolrec_free(struct spoolrec *);	/* wipes; NULL-safe */
 
 /* ---- spool.c: the durable spool and its replay ---- */
 
+#define SPOOL_FAILED	"failed"	/* the folder of records set aside */
+
 struct spool_tally {
 	size_t	 replayed;	/* stored (or found stored) and removed */
-	size_t	 failed;	/* moved to failed/ */
+	size_t	 failed;	/* moved to failed/: refused as invalid */
+	size_t	 held;		/* refused for now, left in the spool */
 	size_t	 left;		/* still in the spool after the pass */
 	int	 down;		/* the pass stopped: the database is away */
 };
 
+/* The most the spool and its failed/ may hold together. */
+struct spool_cap {
+	uint64_t	 bytes;		/* VAWG_SPOOL_MAX_BYTES */
+	size_t		 files;		/* VAWG_SPOOL_MAX_FILES */
+};
+
+enum spool_result {
+	SPOOL_OK,	/* written, or already there for this key */
+	SPOOL_FULL,	/* the cap would be passed: nothing written */
+	SPOOL_ERROR,	/* logged: the folder or the disk failed */
+};
+
 /*
  * Writes rec durably into dir as spoolrec_name(): temporary file, fsync,
- * link, fsync of dir.  0 when written or already there for this key; -1
- * (logged) when the user must be told her answers were not saved.
+ * link, fsync of dir, unless cap (borrowed) would be passed.  Anything but
+ * SPOOL_OK means the user must be told her answers were not saved.
  */
-int	 spool_write(const char *dir, const struct spoolrec *rec);
+enum spool_result spool_write(const char *dir, const struct spoolrec *rec,
+	    const struct spool_cap *cap);
 /* Records waiting in dir, or -1 if it cannot be read. */
 long	 spool_depth(const char *dir);
 /*
  * One replay pass over at most max records through st (borrowed): stored
- * records are removed, refused or unreadable ones moved to dir/failed/,
- * and the pass stops at the first sign the database is away.  Also removes
+ * records are removed, ones refused as invalid (STORE_REFUSED) or
+ * unreadable moved to dir/failed/, ones refused for now (STORE_ERROR)
+ * left, and the pass stops at the first sign the database is away or at
+ * three refusals for now in a row; then the process's passes back off,
+ * up to 30 s, and a pass inside the wait runs no statement.  Also removes
  * temporary files abandoned over a minute ago.  0, or -1 when dir cannot
  * be read; *t says what happened.
  */
 int	 spool_replay(const char *dir, struct store *st, size_t max,
 	    struct spool_tally *t);
+
+/* ---- spool_dir.c: the spool folder's cap, and its failed/ ---- */
+
+/*
+ * Is there room in the folder open at dfd (and its failed/) for one more
+ * record of len bytes named name?  SPOOL_OK (also when name is already
+ * there: nothing is added), SPOOL_FULL, SPOOL_ERROR (logged).  The turn
+ * to full and back is logged once per process.  Workers writing at once
+ * may pass the cap by a record each.
+ */
+enum spool_result spool_dir_room(int dfd, const char *name, size_t len,
+	    const struct spool_cap *cap);
+/*
+ * Moves every record in dir/failed/ (its numbered copies, name.rec.N,
+ * too) back into dir as name.rec, for the replay to try again; one whose
+ * key already waits in dir stays.  0 with *moved and *kept, or -1.
+ */
+int	 spool_dir_unpark(const char *dir, size_t *moved, size_t *kept);
 
 #endif /* VAWG_STORE_H */

@@ -12,7 +12,7 @@
 int
 public_config_load(struct public_config *c)
 {
-	long long	 workers, body, fill, age;
+	long long	 workers, body, fill, age, sbytes, sfiles;
 
 	c->socket_path = env_or("VAWG_SOCKET", "var/fcgi/public.sock");
 	c->conninfo = env_or("VAWG_DB", "host=var/run dbname=vawg "
@@ -29,6 +29,14 @@ public_config_load(struct public_config *c)
 	    env_num("VAWG_MIN_FILL_SECONDS", 3, 0, 3600, &fill) == -1 ||
 	    env_num("VAWG_TOKEN_MAX_AGE", 86400, 60, 7 * 86400, &age) == -1)
 		return -1;
+	/* The spool shares the database's disk: 256 MiB or 10000 records
+	 * (a few hours of posts) before a post is refused as not saved. */
+	if (env_num("VAWG_SPOOL_MAX_BYTES", 256LL << 20, 65536, 1LL << 40,
+	    &sbytes) == -1 ||
+	    env_num("VAWG_SPOOL_MAX_FILES", 10000, 1, 10000000, &sfiles) == -1)
+		return -1;
+	c->spool_cap.bytes = (uint64_t)sbytes;
+	c->spool_cap.files = (size_t)sfiles;
 	/* The exit URL goes into a Location header: no CR, LF or space. */
 	if (strpbrk(c->exit_url, "\r\n \t") != NULL ||
 	    strlen(c->exit_url) > 512 ||

@@ -10,7 +10,7 @@
  *       sends (encoding, unknown or repeated fields, honeypot); 403 a
  *       missing or forged token, or a closed form; 411/413/415 from the body
  *       reader; 503 "not saved" when neither the database nor the spool
- *       could take the answers.  While the database is away the answers go
+ *       could take the answers (the spool full at its cap, too).  While the database is away the answers go
  *       to the spool and the user gets the same confirmation and reference
  *       a stored row would give (lib/spool.c).
  *
@@ -180,8 +180,8 @@ post_accept(struct app *app, struct resp *s, const struct form *f,
 	/* The outcome is unknown or the database is away: a durable record
 	 * in the spool is as good as a row, since the replay stores it once
 	 * (the idempotency key) with the reference shown here. */
-	if (res == STORE_DOWN &&
-	    spool_write(app->cfg->spool_dir, &rec) == 0) {
+	if (res == STORE_DOWN && spool_write(app->cfg->spool_dir, &rec,
+	    &app->cfg->spool_cap) == SPOOL_OK) {
 		confirm(app, s, f, vals, rec.reference);
 		goto out;
 	}

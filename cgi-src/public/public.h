@@ -28,6 +28,8 @@ struct public_config {
 	const char	*socket_group;	/* VAWG_SOCKET_GROUP, nginx's */
 	const char	*pin;		/* VAWG_KEY_FINGERPRINT, "" if unset */
 	const char	*spool_dir;	/* VAWG_SPOOL */
+	/* VAWG_SPOOL_MAX_BYTES, VAWG_SPOOL_MAX_FILES */
+	struct spool_cap spool_cap;
 	int		 workers;	/* VAWG_WORKERS */
 	size_t		 body_max;	/* VAWG_BODY_MAX */
 	int64_t		 min_fill;	/* VAWG_MIN_FILL_SECONDS */
