@@ -36,20 +36,30 @@ SET search_path = vawg, pg_temp
 AS $$
 DECLARE
 	wait bigint;
+	held integer;
 BEGIN
-	INSERT INTO login_throttle (kind, key_hash, failures)
-	VALUES ('account_address', p_pair, 0), ('addr', p_addr, 0)
-	ON CONFLICT (kind, key_hash) DO NOTHING;
-	PERFORM 1 FROM login_throttle
-	WHERE (kind, key_hash) IN (('account_address', p_pair),
-	    ('addr', p_addr))
-	ORDER BY kind FOR UPDATE;
+	-- Again if a row went between the two (login_passed deletes them).
+	LOOP
+		INSERT INTO login_throttle (kind, key_hash, failures)
+		VALUES ('account_address', p_pair, 0), ('addr', p_addr, 0)
+		ON CONFLICT (kind, key_hash) DO NOTHING;
+		PERFORM 1 FROM login_throttle
+		WHERE (kind, key_hash) IN (('account_address', p_pair),
+		    ('addr', p_addr))
+		ORDER BY kind FOR UPDATE;
+		GET DIAGNOSTICS held = ROW_COUNT;
+		EXIT WHEN held = 2;
+	END LOOP;
 	SELECT coalesce(max(ceil(extract(epoch FROM locked_until - now()))),
 	    0)::bigint INTO wait
 	FROM login_throttle
 	WHERE (kind, key_hash) IN (('account_address', p_pair),
 	    ('addr', p_addr)) AND locked_until > now();
 	IF wait > 0 THEN
+		-- A row made just now for a refused try holds nothing.
+		DELETE FROM login_throttle
+		WHERE (kind, key_hash) IN (('account_address', p_pair),
+		    ('addr', p_addr)) AND failures = 0;
 		RETURN wait;
 	END IF;
 	UPDATE login_throttle SET failures = CASE WHEN last_failure_at <
@@ -69,8 +79,9 @@ $$;
 -- A try that login_try let through succeeded: its own account and
 -- address row is cleared (another address's rows are not touched), and the
 -- address row gets back the one try counted in advance, its lock computed
--- again from the count without it.  The address row is not cleared: its
--- count may hold failures at other accounts.
+-- again from the count without it (and the row deleted if that leaves
+-- nothing).  The address row is not cleared: its count may hold failures
+-- at other accounts.
 CREATE FUNCTION login_passed(p_pair bytea, p_addr bytea, p_free integer,
     p_max_wait integer)
 RETURNS void
@@ -85,6 +96,10 @@ BEGIN
 	    last_failure_at + least(p_max_wait, 4 * 2 ^ least(20,
 	    failures - 1 - p_free)) * interval '1 second' ELSE '-infinity' END
 	WHERE kind = 'addr' AND key_hash = p_addr;
+	-- An address with nothing against it keeps no row: the table is no
+	-- list of the addresses staff sign in from.
+	DELETE FROM login_throttle
+	WHERE kind = 'addr' AND key_hash = p_addr AND failures = 0;
 END
 $$;
 
