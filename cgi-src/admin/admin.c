@@ -3,12 +3,13 @@
  * (docs/THREAT-MODEL.md threats 9 and 13).
  *
  * A sign-in needs the password (Argon2id, crypto_pwhash_str) and a TOTP
- * code (RFC 6238, liboath; each code once).  Failures are throttled per
- * account and per client address, both kept only as keyed hashes.  An
- * unknown or disabled account costs the same Argon2id verification as a
- * real one, so timing does not tell whether a name exists.  A session is a
- * 128-bit random token in an HttpOnly, SameSite=Strict cookie; the database
- * keeps only its hash, and a fresh one is made at every sign-in.
+ * code (RFC 6238, liboath; each code once).  Tries are counted before
+ * they are verified, per account at a client address (the lock) and per
+ * address, both kept only as keyed hashes.  An unknown or disabled
+ * account costs the same Argon2id verification as a real one, so timing
+ * does not tell whether a name exists.  A session is a 128-bit random
+ * token in an HttpOnly, SameSite=Strict cookie; the database keeps only
+ * its hash, and a fresh one is made at every sign-in.
  *
  * This file decides and records; it renders no page and reads no request
  * body (the pages, page_login.c and page_export.c, do), and it never logs
@@ -78,10 +79,14 @@ admin_init(struct admin_app *a)
 	return 0;
 }
 
-/* A keyed hash naming an account or an address in the throttle table. */
+/*
+ * A keyed hash naming a throttle row: its kind, a NUL and the value; for
+ * the account-and-address row, the name, a NUL and the address.  A name
+ * holds no NUL (route.c refuses one), so no two pairs hash the same text.
+ */
 static void
 throttle_key(const struct admin_app *a, const char *kind, const char *v,
-    unsigned char out[STAFF_HASH_BYTES])
+    const char *v2, unsigned char out[STAFF_HASH_BYTES])
 {
 	crypto_generichash_state st;
 
@@ -89,7 +94,11 @@ throttle_key(const struct admin_app *a, const char *kind, const char *v,
 	    STAFF_HASH_BYTES);
 	crypto_generichash_update(&st, (const unsigned char *)kind,
 	    strlen(kind) + 1);
-	crypto_generichash_update(&st, (const unsigned char *)v, strlen(v));
+	crypto_generichash_update(&st, (const unsigned char *)v,
+	    strlen(v) + (v2 != NULL));
+	if (v2 != NULL)
+		crypto_generichash_update(&st, (const unsigned char *)v2,
+		    strlen(v2));
 	crypto_generichash_final(&st, out, STAFF_HASH_BYTES);
 }
 
@@ -123,42 +132,48 @@ password_ok(const struct admin_app *a, const struct account *u,
 	return ok && u->found && !u->disabled;
 }
 
-/* The throttle entries for an account and an address (keyed hashes). */
+/* The throttle rows of a try: the account at this address, and the
+ * address alone (keyed hashes). */
 struct throttle {
-	unsigned char	 user[STAFF_HASH_BYTES];
+	unsigned char	 pair[STAFF_HASH_BYTES];
 	unsigned char	 addr[STAFF_HASH_BYTES];
 };
 
-/* Seconds to wait before another try (0: go ahead), or -1 on error. */
+/*
+ * Counts this try before it is verified, in one statement, so parallel
+ * workers get no more tries than the rule gives one; the seconds to wait
+ * (0: go ahead), or -1 on error.
+ *
+ * The lock is on the account at this address, and on the address alone
+ * (one address trying many accounts).  No count is kept per account from
+ * any address: refusing on it lets anyone anywhere keep an administrator
+ * out with one wrong try a quarter hour, and a delay that a right password
+ * and code passed through would slow no guesser, since every try would
+ * still be verified and a right guess let in.  Guessing at one account
+ * from many addresses meets the password (128 random bits, vawgctl) and a
+ * TOTP code each step of which works once (docs/THREAT-MODEL.md 13).
+ */
 static int64_t
-throttle_check(struct admin_app *a, const char *user, const char *addr,
+throttle_try(struct admin_app *a, const char *user, const char *addr,
     struct throttle *t)
 {
-	int64_t	 wu = 0, wa = 0;
+	int64_t	 wait = 0;
 
-	throttle_key(a, "user", user, t->user);
-	throttle_key(a, "addr", addr, t->addr);
-	if (store_throttle_wait(a->store, "user", t->user, &wu) == -1 ||
-	    store_throttle_wait(a->store, "addr", t->addr, &wa) == -1)
+	throttle_key(a, "account_address", user, addr, t->pair);
+	throttle_key(a, "addr", addr, NULL, t->addr);
+	if (store_throttle_try(a->store, t->pair, t->addr,
+	    a->cfg->login_free_tries, a->cfg->login_max_wait, &wait) == -1)
 		return -1;
-	return wu > wa ? wu : wa;
+	return wait;
 }
 
-/* Records the outcome of a try against both entries.  0 / -1. */
+/* The try succeeded: only its own account-and-address row is cleared, and
+ * the address gets back the try counted in advance.  0 / -1. */
 static int
-throttle_record(struct admin_app *a, const struct throttle *t, int ok)
+throttle_passed(struct admin_app *a, const struct throttle *t)
 {
-	if (ok) {
-		(void)store_throttle_clear(a->store, "user", t->user);
-		(void)store_throttle_clear(a->store, "addr", t->addr);
-		return 0;
-	}
-	if (store_throttle_fail(a->store, "user", t->user,
-	    a->cfg->login_free_tries, a->cfg->login_max_wait) == -1 ||
-	    store_throttle_fail(a->store, "addr", t->addr,
-	    a->cfg->login_free_tries, a->cfg->login_max_wait) == -1)
-		return -1;
-	return 0;
+	return store_throttle_passed(a->store, t->pair, t->addr,
+	    a->cfg->login_free_tries, a->cfg->login_max_wait);
 }
 
 enum login_result
@@ -171,7 +186,7 @@ admin_login(struct admin_app *a, const char *user, const char *pass,
 	char		 rehash[crypto_pwhash_STRBYTES];
 	int		 ok, fresh;
 
-	if ((*wait = throttle_check(a, user, addr, &t)) != 0)
+	if ((*wait = throttle_try(a, user, addr, &t)) != 0)
 		return *wait < 0 ? LOGIN_ERROR : LOGIN_THROTTLED;
 	if (store_account_get(a->store, user, u) == -1)
 		return LOGIN_ERROR;
@@ -196,7 +211,8 @@ admin_login(struct admin_app *a, const char *user, const char *pass,
 			abort();	/* staffdb.h: 1, 0 or -1 */
 		}
 	}
-	if (throttle_record(a, &t, ok) == -1)
+	/* A failure was counted before verifying; a success gives it back. */
+	if (ok && throttle_passed(a, &t) == -1)
 		return LOGIN_ERROR;
 	return ok ? LOGIN_OK : LOGIN_BAD;
 }
@@ -211,14 +227,16 @@ admin_password_ok(struct admin_app *a, const char *user, const char *pass,
 
 	/* The same throttle as signing in: re-authentication must not be a
 	 * way round it. */
-	if ((*wait = throttle_check(a, user, addr, &t)) != 0)
+	if ((*wait = throttle_try(a, user, addr, &t)) != 0)
 		return *wait < 0 ? LOGIN_ERROR : LOGIN_THROTTLED;
 	if (store_account_get(a->store, user, &u) == -1) {
 		sodium_memzero(&u, sizeof(u));	/* a row may be half read */
 		return LOGIN_ERROR;
 	}
 	ok = password_ok(a, &u, pass, passlen);
-	(void)throttle_record(a, &t, ok);
+	/* Left counted if this fails: stricter, never looser. */
+	if (ok)
+		(void)throttle_passed(a, &t);
 	sodium_memzero(&u, sizeof(u));
 	return ok ? LOGIN_OK : LOGIN_BAD;
 }

@@ -75,8 +75,10 @@ enum login_result {
 
 /* Starts liboath and makes the dummy hash.  0 / -1 (logged). */
 int	 admin_init(struct admin_app *);
-/* Password and TOTP code, throttled.  On LOGIN_OK *u is the account (the
- * caller wipes it); on LOGIN_THROTTLED *wait is the seconds to wait. */
+/* Password and TOTP code, throttled: the try is counted for this account
+ * at addr and for addr before either is verified.  On LOGIN_OK *u is the
+ * account (the caller wipes it); on LOGIN_THROTTLED *wait is the seconds
+ * to wait. */
 enum login_result admin_login(struct admin_app *, const char *user,
 	    const char *pass, size_t passlen, const char *code,
 	    const char *addr, int64_t now, int64_t *wait, struct account *u);

@@ -28,7 +28,8 @@ struct pg_conn;
 struct pg_conn	*store_conn(struct store *);
 
 /* The size of each hash passed below: BLAKE2b of a session's token, or
- * keyed, of an account's name or a client's address for the throttle. */
+ * keyed, of an account's name with a client's address, or of an address,
+ * for the throttle. */
 #define STAFF_HASH_BYTES	32
 
 struct account {
@@ -66,12 +67,16 @@ int	 store_account_get(struct store *, const char *username,
 /* 1 if the TOTP step was fresh and the login recorded, 0 if replayed. */
 int	 store_account_signed_in(struct store *, int32_t id, int64_t step,
 	    const char *new_pwhash);
-int	 store_throttle_wait(struct store *, const char *kind,
-	    const unsigned char *hash, int64_t *seconds);
-int	 store_throttle_fail(struct store *, const char *kind,
-	    const unsigned char *hash, int free_tries, int max_wait);
-int	 store_throttle_clear(struct store *, const char *kind,
-	    const unsigned char *hash);
+/* One sign-in try for an account at an address (pair) and for the
+ * address (addr), counted before it is verified: *wait 0 if it may go
+ * ahead (counted), else the seconds to wait (not counted).  A try that
+ * then succeeds calls store_throttle_passed with the same arguments: the
+ * pair's row is cleared and the address gets its try back. */
+int	 store_throttle_try(struct store *, const unsigned char *pair,
+	    const unsigned char *addr, int free_tries, int max_wait,
+	    int64_t *wait);
+int	 store_throttle_passed(struct store *, const unsigned char *pair,
+	    const unsigned char *addr, int free_tries, int max_wait);
 int	 store_session_get(struct store *, const unsigned char *hash,
 	    int idle, int max, struct staff_session *);
 int	 store_session_delete(struct store *, const unsigned char *hash);
