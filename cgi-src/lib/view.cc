@@ -5,7 +5,7 @@
 //
 // A page may show her answers back (a 422) or an administrator's data, so
 // nothing a page holds may stay in freed memory (docs/THREAT-MODEL.md,
-// "What is wiped"): a value is copied into a block the bridge wipes, never
+// threat 15): a value is copied into a block the bridge wipes, never
 // into ctemplate's arena (which frees with plain free()); the page is
 // expanded straight into the caller's struct buf; and the process's global
 // operator new/delete are replaced here, so every std::string and every
