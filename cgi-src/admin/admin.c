@@ -90,16 +90,18 @@ throttle_key(const struct admin_app *a, const char *kind, const char *v,
 {
 	crypto_generichash_state st;
 
-	crypto_generichash_init(&st, a->mac_key, ADMIN_MAC_KEY_BYTES,
+	/* None of these can fail: they fail only for a key or output size
+	 * out of range, and the _Static_asserts above pin both. */
+	(void)crypto_generichash_init(&st, a->mac_key, ADMIN_MAC_KEY_BYTES,
 	    STAFF_HASH_BYTES);
-	crypto_generichash_update(&st, (const unsigned char *)kind,
+	(void)crypto_generichash_update(&st, (const unsigned char *)kind,
 	    strlen(kind) + 1);
-	crypto_generichash_update(&st, (const unsigned char *)v,
+	(void)crypto_generichash_update(&st, (const unsigned char *)v,
 	    strlen(v) + (v2 != NULL));
 	if (v2 != NULL)
-		crypto_generichash_update(&st, (const unsigned char *)v2,
+		(void)crypto_generichash_update(&st, (const unsigned char *)v2,
 		    strlen(v2));
-	crypto_generichash_final(&st, out, STAFF_HASH_BYTES);
+	(void)crypto_generichash_final(&st, out, STAFF_HASH_BYTES);
 }
 
 static int
@@ -252,12 +254,14 @@ admin_session_start(struct admin_app *a, const struct req *r,
 
 	randombytes_buf(token, sizeof(token));
 	randombytes_buf(c, sizeof(c));
+	/* bin2base64 cannot fail here (it aborts on a short buffer, and the
+	 * _Static_asserts above make both fit). */
 	sodium_bin2base64(text, sizeof(text), token, sizeof(token),
 	    sodium_base64_VARIANT_URLSAFE_NO_PADDING);
 	sodium_bin2base64(csrf, sizeof(csrf), c, sizeof(c),
 	    sodium_base64_VARIANT_URLSAFE_NO_PADDING);
-	crypto_generichash(hash, sizeof(hash), token, sizeof(token), NULL, 0);
-	if (store_audit_login(a->store, hash, account_id, csrf) == 0) {
+	if (crypto_generichash(hash, sizeof(hash), token, sizeof(token), NULL,
+	    0) == 0 && store_audit_login(a->store, hash, account_id, csrf) == 0) {
 		/* Behind TLS the __Host- prefix pins the cookie to this host
 		 * and path /; without TLS it is confined to /admin. */
 		if (r->https)

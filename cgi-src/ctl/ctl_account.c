@@ -42,6 +42,7 @@ enrolment_make(struct enrolment *e)
 	/* 128 random bits as the first password: the admin may keep it in
 	 * a password manager; there is no weaker default to change. */
 	randombytes_buf(pw, sizeof(pw));
+	/* Cannot fail: 16 bytes take 22 characters and the NUL. */
 	sodium_bin2base64(e->password, sizeof(e->password), pw, sizeof(pw),
 	    sodium_base64_VARIANT_URLSAFE_NO_PADDING);
 	randombytes_buf(e->secret, sizeof(e->secret));

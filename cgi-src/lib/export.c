@@ -189,6 +189,7 @@ hex_cell(struct exporter *x, const unsigned char *p, size_t n)
 	buf_reset(&x->hex);
 	if (n > (SIZE_MAX - 1) / 2 || buf_reserve(&x->hex, 2 * n) == -1)
 		return -1;
+	/* Cannot fail: the room for 2n digits and the NUL is reserved. */
 	sodium_bin2hex(x->hex.data, 2 * n + 1, p, n);
 	x->hex.len = 2 * n;
 	return csv_cell(&x->line, x->hex.data, x->hex.len, 0);

@@ -91,7 +91,7 @@ seal_keygen(const char *pub_path, const char *sec_path, const char *pass,
 	if (crypto_secretbox_easy(file + SK_HEADER, plain, SK_PLAIN, nonce,
 	    key) != 0)
 		goto out;
-	sodium_bin2hex(hex, sizeof(hex), pk, sizeof(pk));
+	sodium_bin2hex(hex, sizeof(hex), pk, sizeof(pk));	/* cannot fail */
 	hex[SEAL_PK_BYTES * 2] = '\n';
 	if (file_write_private(sec_path, file, sizeof(file), 0600, 0) == -1)
 		goto out;

@@ -27,6 +27,7 @@
 #include <unistd.h>
 
 #include <fcgiapp.h>
+#include <sodium.h>
 
 #include "web.h"
 
@@ -214,6 +215,83 @@ pool_drop(const char *user)
 }
 
 /*
+ * The head of libfcgi's private FCGX_Stream_Data, which FCGX_Stream.data
+ * points to: its stream buffer and that buffer's size.  The layout is
+ * libfcgi's own (unchanged since 1996, fcgiapp.c), not its public API;
+ * the public pointers alone cannot say where the buffer starts, and it
+ * holds the raw request: the params (the admin's Cookie) and stdin (the
+ * answers, the password).  stream_buffer() checks that the public
+ * pointers lie inside what it finds, so another layout is refused (and
+ * logged) rather than wiped.
+ */
+struct fcgi_stream_head {
+	unsigned char	*buff;
+	int		 bufflen;
+};
+
+#define FCGI_BUFF_MAX	(65535 + 8 + 255 + 8)	/* a record, and more */
+
+static int
+inside(const unsigned char *p, const unsigned char *lo,
+    const unsigned char *hi)
+{
+	return p >= lo && p <= hi;
+}
+
+/* The stream's whole buffer through *len, or NULL if it does not check. */
+static unsigned char *
+stream_buffer(FCGX_Stream *s, size_t *len)
+{
+	const struct fcgi_stream_head	*h;
+	unsigned char			*end;
+
+	if (s == NULL || (h = s->data) == NULL || h->buff == NULL ||
+	    h->bufflen < 32 || h->bufflen > FCGI_BUFF_MAX)
+		return NULL;
+	end = h->buff + h->bufflen;
+	/* A closed writer's stop is its wrNext (FCGX_FClose). */
+	if (!inside(s->stop, h->buff, end) || !(s->isReader ?
+	    inside(s->rdNext, h->buff, s->stop) &&
+	    inside(s->stopUnget, h->buff, end) :
+	    inside(s->wrNext, h->buff, s->stop)))
+		return NULL;
+	*len = (size_t)h->bufflen;
+	return h->buff;
+}
+
+/*
+ * Wipes what libfcgi holds of the request before FCGX_Finish_r() frees it
+ * with plain free(): every params string (name=value), the input stream's
+ * buffer, and, once closed (sent), the output stream's.  The streams are
+ * closed here in FCGX_Finish_r()'s order (err, then out, so the end
+ * records go with the last output in one write), and it closes nothing
+ * twice.  What escapes this: docs/THREAT-MODEL.md, "What is wiped".
+ */
+static void
+wipe_request(FCGX_Request *f)
+{
+	static int	 warned;
+	FCGX_Stream	*s[2] = { f->in, f->out };
+	unsigned char	*p;
+	size_t		 i, len;
+	char		**e;
+
+	for (e = f->envp; e != NULL && *e != NULL; e++)
+		sodium_memzero(*e, strlen(*e));
+	(void)FCGX_FClose(f->err);
+	(void)FCGX_FClose(f->out);
+	for (i = 0; i < 2; i++) {
+		if ((p = stream_buffer(s[i], &len)) != NULL)
+			sodium_memzero(p, len);
+		else if (s[i] != NULL && !warned) {
+			warned = 1;
+			LOG_WARN("libfcgi's stream layout is not the one "
+			    "expected: its buffers are freed unwiped");
+		}
+	}
+}
+
+/*
  * Ends the request.  libfcgi's close is a lingering one: shutdown, then
  * wait for nginx to close first, draining what it still sends, so that a
  * TCP peer is never reset mid-send.  nginx sends nothing after the end of
@@ -221,7 +299,7 @@ pool_drop(const char *user)
  * (what the handler left is drained here, bounded by nginx's body limit)
  * the connection is closed at once: a wait, a wake-up and three system
  * calls fewer per request.  If stdin did not end cleanly, libfcgi lingers
- * as before.
+ * as before.  What libfcgi holds of the request is wiped first.
  */
 static void
 finish(FCGX_Request *f)
@@ -234,6 +312,7 @@ finish(FCGX_Request *f)
 	explicit_bzero(sink, sizeof(sink));	/* may hold answers */
 	if (n == 0 && FCGX_GetError(f->in) == 0 && FCGX_HasSeenEOF(f->in))
 		(void)FCGX_Detach(f);
+	wipe_request(f);
 	FCGX_Finish_r(f);
 }
 

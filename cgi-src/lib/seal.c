@@ -50,6 +50,8 @@ seal_pub_from_bytes(const unsigned char *pk, struct seal_pub *p)
 	memcpy(p->pk, pk, SEAL_PK_BYTES);
 	if (crypto_generichash(fp, sizeof(fp), pk, SEAL_PK_BYTES, NULL, 0) != 0)
 		return -1;
+	/* bin2hex cannot fail: it aborts on a short buffer, and both are
+	 * sized by their _HEX constants. */
 	sodium_bin2hex(p->fingerprint, sizeof(p->fingerprint), fp, sizeof(fp));
 	/* The key id is the fingerprint's first 8 bytes. */
 	sodium_bin2hex(p->key_id, sizeof(p->key_id), fp, SEAL_KEY_ID_BYTES);

@@ -101,9 +101,10 @@ spoolrec_encode(const struct spoolrec *rec, struct buf *out)
 	    put_field(out, "plain", rec->plain.data, rec->plain.len) == -1 ||
 	    put_field(out, "sealed", rec->sealed.data, rec->sealed.len) == -1)
 		goto fail;
-	crypto_generichash(sum, sizeof(sum),
+	if (crypto_generichash(sum, sizeof(sum),
 	    (const unsigned char *)out->data + start, out->len - start,
-	    NULL, 0);
+	    NULL, 0) != 0)
+		goto fail;
 	sodium_bin2hex(sumhex, sizeof(sumhex), sum, sizeof(sum));
 	if (buf_printf(out, "end %s\n", sumhex) == -1)
 		goto fail;
@@ -162,8 +163,9 @@ check_frame(const char *in, size_t len, const char **end)
 	if (memcmp(*end, "end ", 4) != 0 || in[len - 1] != '\n' ||
 	    !is_lower_hex(*end + 4, SUM_HEX))
 		return -1;
-	crypto_generichash(sum, sizeof(sum), (const unsigned char *)in,
-	    (size_t)(*end - in), NULL, 0);
+	if (crypto_generichash(sum, sizeof(sum), (const unsigned char *)in,
+	    (size_t)(*end - in), NULL, 0) != 0)
+		return -1;
 	sodium_bin2hex(sumhex, sizeof(sumhex), sum, sizeof(sum));
 	return sodium_memcmp(sumhex, *end + 4, SUM_HEX) == 0 ? 0 : -1;
 }

@@ -50,7 +50,9 @@ token_mint(const unsigned char *key, uint32_t form_id, int64_t now,
 	for (i = 0; i < 8; i++)
 		raw[5 + i] = (unsigned char)(t >> (56 - 8 * i));
 	randombytes_buf(raw + TOKEN_NONCE_AT, TOKEN_NONCE_BYTES);
-	crypto_auth(raw + TOKEN_BODY, raw, TOKEN_BODY, key);
+	if (crypto_auth(raw + TOKEN_BODY, raw, TOKEN_BODY, key) != 0)
+		return -1;
+	/* Cannot fail: outsz >= TOKEN_TEXT was checked above. */
 	sodium_bin2base64(out, outsz, raw, sizeof(raw),
 	    sodium_base64_VARIANT_URLSAFE_NO_PADDING);
 	return 0;

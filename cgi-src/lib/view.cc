@@ -2,18 +2,163 @@
 // Nothing else in the project includes a ctemplate header.  Every entry
 // point catches every exception, because an exception crossing into C is
 // undefined behaviour.
+//
+// A page may show her answers back (a 422) or an administrator's data, so
+// nothing a page holds may stay in freed memory (docs/THREAT-MODEL.md,
+// threat 15): a value is copied into a block the bridge wipes, never
+// into ctemplate's arena (which frees with plain free()); the page is
+// expanded straight into the caller's struct buf; and the process's global
+// operator new/delete are replaced here, so every std::string and every
+// other C++ heap block, libctemplate's and libstdc++'s included, is wiped
+// before it is freed.
+#include <malloc.h>
+#include <sodium.h>
+#include <stdlib.h>
+
 #include <cstring>
 #include <fstream>
 #include <new>
 #include <string>
+#include <unordered_map>
+#include <vector>
 
 #include <ctemplate/template.h>
+#include <ctemplate/template_emitter.h>
 
 #include "base.h"
 #include "view.h"
 
 using ctemplate::TemplateDictionary;
 using ctemplate::TemplateString;
+
+// ---- The global allocation functions (replaceable, [new.delete]) ----
+//
+// Every delete wipes the whole block (malloc_usable_size: what the
+// allocator hands out, not only what was asked for) before free().
+// Worth its cost: a page is a few kB, and the pools' hot paths are C.
+
+void *
+operator new(std::size_t n)
+{
+	void	*p;
+
+	while ((p = malloc(n != 0 ? n : 1)) == NULL) {
+		std::new_handler h = std::get_new_handler();
+
+		if (h == NULL)
+			throw std::bad_alloc();
+		h();
+	}
+	return p;
+}
+
+void *
+operator new[](std::size_t n)
+{
+	return ::operator new(n);
+}
+
+void *
+operator new(std::size_t n, const std::nothrow_t &) noexcept
+{
+	try {
+		return ::operator new(n);
+	} catch (...) {
+		return NULL;
+	}
+}
+
+void *
+operator new[](std::size_t n, const std::nothrow_t &) noexcept
+{
+	return ::operator new(n, std::nothrow);
+}
+
+void
+operator delete(void *p) noexcept
+{
+	if (p == NULL)
+		return;
+	sodium_memzero(p, malloc_usable_size(p));
+	free(p);
+}
+
+void
+operator delete[](void *p) noexcept
+{
+	::operator delete(p);
+}
+
+void
+operator delete(void *p, const std::nothrow_t &) noexcept
+{
+	::operator delete(p);
+}
+
+void
+operator delete[](void *p, const std::nothrow_t &) noexcept
+{
+	::operator delete(p);
+}
+
+// The sized forms (C++14), which libctemplate and libstdc++ call.
+void
+operator delete(void *p, std::size_t) noexcept
+{
+	::operator delete(p);
+}
+
+void
+operator delete[](void *p, std::size_t) noexcept
+{
+	::operator delete(p);
+}
+
+// ---- Values kept out of ctemplate's arena ----
+//
+// SetValue() copies a value into the dictionary's arena, whose blocks
+// libctemplate frees with plain free().  Instead each value is copied
+// into a block of the bridge's own and given to ctemplate with
+// SetValueWithoutCopy(); the copies belong to the root dictionary and are
+// wiped when it is freed.  owner maps every dictionary the bridge made
+// (roots, sections, includes) to its root's copies.  A worker is one
+// thread, and so is vawgctl, which renders nothing.
+
+namespace {
+
+struct copies {
+	std::vector<std::pair<char *, size_t> >	 v;
+};
+
+std::unordered_map<const void *, copies *>	 owner;
+
+void
+copies_free(copies *c)
+{
+	for (auto &x : c->v) {
+		sodium_memzero(x.first, x.second);
+		delete[] x.first;
+	}
+	delete c;
+}
+
+// Emits into a struct buf (buf.c wipes what it held), never a string.
+class buf_emitter : public ctemplate::ExpandEmitter {
+	struct buf	*out_;
+ public:
+	int		 failed;
+
+	explicit buf_emitter(struct buf *out) : out_(out), failed(0) {}
+	void Emit(char c) { Emit(&c, 1); }
+	void Emit(const std::string &s) { Emit(s.data(), s.size()); }
+	void Emit(const char *s) { Emit(s, strlen(s)); }
+	void Emit(const char *s, size_t n) {
+		if (buf_append(out_, s, n) == -1)
+			failed = 1;
+	}
+};
+
+}	// namespace
 
 struct view_dict {
 	// Never instantiated: a view_dict * is a TemplateDictionary *.
@@ -69,9 +214,17 @@ view_load(const char *dir, const char *const *names, size_t n)
 extern "C" struct view_dict *
 view_dict_new(void)
 {
+	TemplateDictionary	*d = NULL;
+	copies			*c = NULL;
+
 	try {
-		return vd(new TemplateDictionary("root"));
+		d = new TemplateDictionary("root");
+		c = new copies;
+		owner[d] = c;
+		return vd(d);
 	} catch (...) {
+		delete d;
+		delete c;
 		return NULL;
 	}
 }
@@ -79,14 +232,33 @@ view_dict_new(void)
 extern "C" void
 view_dict_free(struct view_dict *d)
 {
+	if (d == NULL)
+		return;
+	auto root = owner.find(td(d));
+	copies *c = root == owner.end() ? NULL : root->second;
+
 	delete td(d);
+	if (c == NULL)
+		return;
+	for (auto i = owner.begin(); i != owner.end();)
+		i = i->second == c ? owner.erase(i) : std::next(i);
+	copies_free(c);
 }
 
 extern "C" int
 view_setn(struct view_dict *d, const char *key, const char *value, size_t len)
 {
+	char	*copy = NULL;
+
 	try {
-		td(d)->SetValue(key, TemplateString(value, len));
+		copies *c = owner.at(td(d));
+
+		c->v.reserve(c->v.size() + 1);
+		copy = new char[len + 1];
+		memcpy(copy, value, len);
+		copy[len] = '\0';
+		c->v.push_back(std::make_pair(copy, len + 1));
+		td(d)->SetValueWithoutCopy(key, TemplateString(copy, len));
 		return 0;
 	} catch (...) {
 		return -1;
@@ -123,7 +295,11 @@ extern "C" struct view_dict *
 view_section(struct view_dict *d, const char *section)
 {
 	try {
-		return vd(td(d)->AddSectionDictionary(section));
+		copies *c = owner.at(td(d));
+		TemplateDictionary *child = td(d)->AddSectionDictionary(section);
+
+		owner[child] = c;
+		return vd(child);
 	} catch (...) {
 		return NULL;
 	}
@@ -133,7 +309,10 @@ extern "C" struct view_dict *
 view_include(struct view_dict *d, const char *name, const char *file)
 {
 	try {
+		copies *c = owner.at(td(d));
 		TemplateDictionary *child = td(d)->AddIncludeDictionary(name);
+
+		owner[child] = c;
 		child->SetFilename(file);
 		return vd(child);
 	} catch (...) {
@@ -144,17 +323,22 @@ view_include(struct view_dict *d, const char *name, const char *file)
 extern "C" int
 view_render(const char *file, const struct view_dict *d, struct buf *out)
 {
+	size_t	 at = out->len;
+
 	try {
-		std::string s;
+		buf_emitter e(out);
 
 		if (!ctemplate::ExpandTemplate(file,
 		    ctemplate::STRIP_BLANK_LINES,
-		    reinterpret_cast<const TemplateDictionary *>(d), &s)) {
+		    reinterpret_cast<const TemplateDictionary *>(d), &e) ||
+		    e.failed) {
 			LOG_ERR("template %s does not expand", file);
+			buf_truncate(out, at);
 			return -1;
 		}
-		return buf_append(out, s.data(), s.size());
+		return 0;
 	} catch (...) {
+		buf_truncate(out, at);
 		LOG_ERR("exception while expanding %s", file);
 		return -1;
 	}
