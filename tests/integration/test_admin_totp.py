@@ -108,7 +108,7 @@ def test_admin_totp_swapped_secrets_refused(ctx):
             sets, a.name, b.name, b.name, a.name))
     size = admin_log_size(ctx)
     probs, tries = [], 0
-    client = Admin(ctx, source=addr(ctx, 0, 41))
+    client = Admin(ctx, source=addr(ctx, 13, 10))
     for who, other in ((a, b), (b, a)):
         # Its own code, and the code of the secret now in its row (what
         # someone who moved their own secret there would type).
@@ -164,7 +164,7 @@ def clear_left(ctx):
 def test_admin_totp_clear_only_until_sealed(ctx):
     acct = enrol(ctx, 'totpclear')
     set_clear_only(ctx, acct)
-    clear_only_refused(ctx, acct, addr(ctx, 0, 42))
+    clear_only_refused(ctx, acct, addr(ctx, 13, 11))
     rc, out, err = ctx.stack.vawgctl(['seal-totp', '--keys',
                                       ctx.stack.keys_dir, '--db',
                                       ctx.stack.owner_db()])
@@ -187,7 +187,7 @@ def test_admin_totp_clear_only_until_sealed(ctx):
 def test_admin_totp_stack_start_seals(ctx):
     acct = enrol(ctx, 'totpstart')
     set_clear_only(ctx, acct)
-    clear_only_refused(ctx, acct, addr(ctx, 0, 43))
+    clear_only_refused(ctx, acct, addr(ctx, 13, 12))
     # conf/stack.sh start, with everything already running, migrates and
     # seals what is left in clear.
     ctx.stack.checked('start')
