@@ -49,7 +49,7 @@ LIBS	 = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 # vawg-public holds no envelope opener (keyfile.o, unseal.o, keyring.o).
 LIB_BASE   = buf log json env file
 LIB_TEXT   = utf8 urlenc csv cookie
-LIB_CRYPTO = token seal keyfile unseal keyring
+LIB_CRYPTO = token seal keyfile unseal keyring totpseal
 LIB_FORM   = form field pairs
 LIB_STORE  = store store_forms spoolrec spool spool_dir store_account store_throttle \
 	     store_session store_audit store_export store_counts store_purge

@@ -333,12 +333,20 @@ admin_start() {
 	wait_socket admin "$sock" "$pidf"
 }
 
+# TOTP secrets left in clear from before migration 009, sealed with
+# admin.key (the migration cannot: it has no key); run after the keys.
+seal_totp() {
+	"$BIN/vawgctl" seal-totp --keys "$VAR/keys" \
+	    --db "host=$VAR/run dbname=vawg user=postgres connect_timeout=3" \
+	    >/dev/null
+}
+
 # A development administrator, made once: password and TOTP secret in
 # var/, readable by root only.  Nothing like it exists in production.
 dev_admin() {
 	[ -f "$VAR/admin-password" ] && return 0
 	say "creating the development admin 'admin'"
-	"$BIN/vawgctl" add-admin --user admin \
+	"$BIN/vawgctl" add-admin --user admin --keys "$VAR/keys" \
 	    --db "host=$VAR/run dbname=vawg user=postgres connect_timeout=3" \
 	    --password-out "$VAR/admin-password" --totp-out "$VAR/admin-totp"
 }
@@ -400,6 +408,7 @@ start() {
 	pg_start
 	migrate
 	keys
+	seal_totp
 	dev_admin
 	public_start
 	admin_start

@@ -33,8 +33,8 @@ bad() { fail=$((fail + 1)); echo "FAIL $*"; }
 
 # Functions of libvawg that open envelopes or load secret keys, and
 # libsodium's functions that open boxes or derive a key from a passphrase.
-OWN_OPENERS='seal_open seal_secret_load seal_keygen seal_passphrase_load keyring_load keyring_open keyring_find keyring_rotate'
-SODIUM_OPENERS='crypto_box_seal_open crypto_box_open_easy crypto_box_open_detached crypto_box_open crypto_secretbox_open_easy crypto_secretbox_open_detached crypto_pwhash'
+OWN_OPENERS='seal_open seal_secret_load seal_keygen seal_passphrase_load keyring_load keyring_open keyring_find keyring_rotate totpseal_open'
+SODIUM_OPENERS='crypto_box_seal_open crypto_box_open_easy crypto_box_open_detached crypto_box_open crypto_secretbox_open_easy crypto_secretbox_open_detached crypto_pwhash crypto_aead_xchacha20poly1305_ietf_decrypt'
 
 # Prints the forbidden names the binary defines or calls.
 forbidden_in() {
@@ -208,13 +208,14 @@ ignored=0 nchecked=0
 for call in 'seal_envelope(p, n, "f", n, 0, b)' 'token_verify(n, "t", 1, 1, 0, 0, 0, t)' \
     'seal_open(k, n, 0, n, "f", b)' 'keyring_open(r, n, 0, n, "f", b)' \
     'seal_secret_load("p", "x", 1, k)' 'file_read_secret("p", 1, &m)' \
-    'cookie_value("h", "n", m, 1)'; do
+    'cookie_value("h", "n", m, 1)' 'totpseal_seal(m, "a", n, 1, m, 1, z)' \
+    'totpseal_open(m, "a", n, 1, m, 1, z)'; do
 	nchecked=$((nchecked + 1))
 	src="#include \"secret.h\"
 #include \"text.h\"
 long f(struct seal_pub *p, struct buf *b, struct token *t,
     struct seal_secret *k, struct keyring *r, unsigned char *m,
-    const unsigned char *n) {"
+    const unsigned char *n, size_t *z) {"
 	printf '%s %s; return 0; }\n' "$src" "$call" |
 	    gcc -std=c11 -D_GNU_SOURCE -Wall -Werror -c -o /dev/null \
 	    -I"$SRC/lib" -x c - 2>/dev/null && continue

@@ -3,7 +3,9 @@
  * (docs/THREAT-MODEL.md threats 9 and 13).
  *
  * A sign-in needs the password (Argon2id, crypto_pwhash_str) and a TOTP
- * code (RFC 6238, liboath; each code once).  Tries are counted before
+ * code (RFC 6238, liboath; each code once), checked against the account's
+ * secret, which the database holds only sealed (totpseal.c) and this file
+ * opens with admin.key for the check and wipes.  Tries are counted before
  * they are verified, per account at a client address (the lock) and per
  * address, both kept only as keyed hashes.  An unknown or disabled
  * account costs the same Argon2id verification as a real one, so timing
@@ -53,6 +55,8 @@ _Static_assert(sodium_base64_ENCODED_LEN(CSRF_BYTES,
     "the CSRF text fits the session read back");
 _Static_assert(sizeof(((struct account *)0)->pwhash) >= crypto_pwhash_STRBYTES,
     "an account holds a crypto_pwhash_str");
+_Static_assert(sizeof(((struct account *)0)->totp_sealed) >= TOTPSEAL_MAX,
+    "an account holds a sealed TOTP secret");
 /* The longest Set-Cookie value made below, with the longest token. */
 _Static_assert(sizeof(((struct resp *)0)->set_cookie) >= TOKEN_B64_MAX +
     sizeof(COOKIE_NAME_TLS "=; Path=/; Secure; HttpOnly; SameSite=Strict; "
@@ -104,22 +108,46 @@ throttle_key(const struct admin_app *a, const char *kind, const char *v,
 	(void)crypto_generichash_final(&st, out, STAFF_HASH_BYTES);
 }
 
+/*
+ * The step of code if it is the account's, opening its sealed secret for
+ * the check and wiping it after.  An account whose secret is still in
+ * clear (from before migration 009), or whose sealed one does not open
+ * (moved from another account, altered, or sealed under another
+ * admin.key), cannot sign in: the log tells the operator, by account id;
+ * the visitor sees a wrong code.  0 / -1.
+ */
 static int
-totp_step(const struct account *u, const char *code, int64_t now,
-    int64_t *step)
+totp_step(const struct admin_app *a, const struct account *u,
+    const char *code, int64_t now, int64_t *step)
 {
-	int	 pos = 0;
+	unsigned char	 secret[TOTP_SECRET_MAX];
+	size_t		 len = 0;
+	int		 pos = 0, rc = -1;
 
 	if (strlen(code) != TOTP_DIGITS ||
-	    strspn(code, "0123456789") != TOTP_DIGITS)
+	    strspn(code, "0123456789") != TOTP_DIGITS || !u->found)
 		return -1;
+	if (u->totp_sealed_len == 0) {
+		LOG_ERR("account %d has no sealed TOTP secret and cannot sign "
+		    "in: run vawgctl seal-totp", (int)u->id);
+		return -1;
+	}
+	if (totpseal_open(a->mac_key, u->username, u->totp_sealed,
+	    u->totp_sealed_len, secret, sizeof(secret), &len) != 0) {
+		LOG_ERR("account %d: its sealed TOTP secret does not open "
+		    "(moved from another account, altered, or another "
+		    "admin.key); re-enrol it", (int)u->id);
+		return -1;
+	}
 	/* One step either side allows for a slow phone clock. */
-	if (oath_totp_validate2((const char *)u->totp, u->totplen, (time_t)now,
+	if (oath_totp_validate2((const char *)secret, len, (time_t)now,
 	    OATH_TOTP_DEFAULT_TIME_STEP_SIZE, OATH_TOTP_DEFAULT_START_TIME, 1,
-	    &pos, code) < 0)
-		return -1;
-	*step = now / OATH_TOTP_DEFAULT_TIME_STEP_SIZE + pos;
-	return 0;
+	    &pos, code) >= 0) {
+		*step = now / OATH_TOTP_DEFAULT_TIME_STEP_SIZE + pos;
+		rc = 0;
+	}
+	sodium_memzero(secret, sizeof(secret));
+	return rc;
 }
 
 /* Argon2id against the account's hash, or the dummy: same cost. */
@@ -193,7 +221,7 @@ admin_login(struct admin_app *a, const char *user, const char *pass,
 	if (store_account_get(a->store, user, u) == -1)
 		return LOGIN_ERROR;
 	ok = password_ok(a, u, pass, passlen);
-	ok = totp_step(u, code, now, &step) == 0 && ok;
+	ok = totp_step(a, u, code, now, &step) == 0 && ok;
 	if (ok) {
 		/* Limits rose since this hash was made: store a new one. */
 		fresh = crypto_pwhash_str_needs_rehash(u->pwhash,

@@ -38,6 +38,7 @@ struct ctl {
 	char		*pass;		/* CTL_PASS: sodium_malloc()ed */
 	size_t		 passlen;
 	const struct keyring *kr;	/* CTL_KEYRING, unless --sealed */
+	unsigned char	*admin_key;	/* NEED_ADMIN_KEY: sodium_malloc()ed */
 	struct store	*st;		/* a database role in the table */
 };
 
@@ -63,6 +64,7 @@ int	 ctl_rotate(struct ctl *);
 /* ctl_account.c: staff accounts. */
 int	 ctl_add_account(struct ctl *);
 int	 ctl_disable_account(struct ctl *);
+int	 ctl_seal_totp(struct ctl *);
 
 /* ctl_export.c: answers out of the database, and opened offline. */
 int	 ctl_export(struct ctl *);

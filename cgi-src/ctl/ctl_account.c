@@ -6,9 +6,13 @@
  *                  shown once (or written to private files) with an
  *                  otpauth:// URI and its QR code
  *   disable-admin  an account that may no longer sign in; its sessions end
+ *   seal-totp      every TOTP secret left in clear from before migration
+ *                  009, sealed with admin.key and the clear one removed
  *
- * Each writes an audit row.  Secrets are wiped before the command
- * returns; files that receive them go through file_write_private().
+ * add-admin and disable-admin write an audit row.  The database receives
+ * a TOTP secret only sealed (totpseal.c, with the account's name bound
+ * in).  Secrets are wiped before the command returns; files that receive
+ * them go through file_write_private().
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -136,13 +140,17 @@ int
 ctl_add_account(struct ctl *c)
 {
 	struct enrolment e;
+	unsigned char	 sealed[TOTPSEAL_BYTES(TOTP_BYTES)];
+	size_t		 sealedlen;
 	int		 rc = 1;
 
 	memset(&e, 0, sizeof(e));
-	if (oath_init() != OATH_OK || enrolment_make(&e) == -1)
+	if (oath_init() != OATH_OK || enrolment_make(&e) == -1 ||
+	    totpseal_seal(c->admin_key, c->user, e.secret, sizeof(e.secret),
+	    sealed, sizeof(sealed), &sealedlen) == -1)
 		goto out;
-	if (store_account_enrol(c->st, c->user, e.hash, e.secret,
-	    sizeof(e.secret)) == -1 ||
+	if (store_account_enrol(c->st, c->user, e.hash, sealed,
+	    sealedlen) == -1 ||
 	    store_audit(c->st, "vawgctl", "admin-add", NULL, NULL, NULL, -1,
 	    c->user) == -1) {
 		fprintf(stderr, "vawgctl: could not add %s (a name is a-z, "
@@ -169,4 +177,32 @@ ctl_disable_account(struct ctl *c)
 	printf("disabled %s and ended their sessions\n", c->user);
 	return ctl_audited(store_audit(c->st, "vawgctl", "admin-disable",
 	    NULL, NULL, NULL, -1, c->user));
+}
+
+/* store_account_seal_clear()'s sealer: arg is admin.key. */
+static int
+seal_one(const char *user, const unsigned char *clear, size_t len,
+    unsigned char *out, size_t outsz, size_t *outlen, void *arg)
+{
+	return totpseal_seal(arg, user, clear, len, out, outsz, outlen);
+}
+
+int
+ctl_seal_totp(struct ctl *c)
+{
+	int	 n, moved;
+
+	if ((n = store_account_seal_clear(c->st, seal_one, c->admin_key,
+	    &moved)) == -1) {
+		fputs("vawgctl: no TOTP secret was sealed (see the message "
+		    "above)\n", stderr);
+		return 1;
+	}
+	printf("sealed: %d TOTP secrets\n", n);
+	if (moved > 0) {
+		fprintf(stderr, "vawgctl: %d accounts changed meanwhile: run "
+		    "seal-totp again\n", moved);
+		return 1;
+	}
+	return 0;
 }

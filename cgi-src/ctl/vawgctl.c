@@ -11,6 +11,7 @@
  * for the commands that read answers; never on the web tier.
  */
 #include <getopt.h>
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -27,6 +28,7 @@ enum ctl_cmd {
 	CMD_SPOOL_RETRY,
 	CMD_ADD_ADMIN,
 	CMD_DISABLE_ADMIN,
+	CMD_SEAL_TOTP,
 	CMD_ROTATE,
 	CMD_EXPORT,
 	CMD_DECRYPT_EXPORT,
@@ -64,6 +66,7 @@ static const struct {
 #define NEED_PASS	0x04	/* the passphrase, in c->pass */
 #define NEED_KEYRING	0x08	/* every key generation, unless --sealed */
 #define DB_AWAY_OK	0x10	/* runs even if the database does not answer */
+#define NEED_ADMIN_KEY	0x20	/* admin.key from --keys, in c->admin_key */
 
 /* In usage lines and descriptions, '\n' starts an indented line. */
 static const struct {
@@ -97,13 +100,21 @@ static const struct {
 	    "replayer to try again once their cause is fixed",
 	    ctl_spool_retry, 0, CTL_DB_NONE },
 	[CMD_ADD_ADMIN] = { "add-admin",
-	    "--user NAME [--password-out F] [--totp-out F] [--db C]",
+	    "--user NAME [--keys DIR] [--password-out F] [--totp-out F]\n"
+	    "[--db C]",
 	    "enrol an administrator: a random password and a\n"
-	    "TOTP secret (otpauth:// URI and QR code)",
-	    ctl_add_account, NEED_USER, CTL_DB_OWNER },
+	    "TOTP secret (otpauth:// URI and QR code), stored\n"
+	    "sealed with admin.key",
+	    ctl_add_account, NEED_USER | NEED_ADMIN_KEY, CTL_DB_OWNER },
 	[CMD_DISABLE_ADMIN] = { "disable-admin", "--user NAME [--db C]",
 	    "stop an administrator signing in; end sessions",
 	    ctl_disable_account, NEED_USER, CTL_DB_OWNER },
+	/* After migration 009: conf/stack.sh runs it after migrating. */
+	[CMD_SEAL_TOTP] = { "seal-totp", "[--keys DIR] [--db C]",
+	    "seal, with admin.key, every TOTP secret still\n"
+	    "stored in clear; until then that account cannot\n"
+	    "sign in",
+	    ctl_seal_totp, NEED_ADMIN_KEY, CTL_DB_OWNER },
 	/* The rotation does not wait for the database: only its audit
 	 * row does. */
 	[CMD_ROTATE] = { "rotate", "--keys DIR --passphrase-file F [--db C]",
@@ -261,6 +272,7 @@ prepare(int cmd, struct ctl *c, struct keyring *kr)
 {
 	unsigned	 needs = ctl_cmds[cmd].needs;
 	int		 keyring = (needs & NEED_KEYRING) && !c->sealed;
+	char		 path[PATH_MAX];
 
 	if (((needs & NEED_PASS) || keyring) &&
 	    (c->pass = seal_passphrase_load(c->passfile, &c->passlen)) == NULL)
@@ -276,6 +288,15 @@ prepare(int cmd, struct ctl *c, struct keyring *kr)
 		if (!(needs & NEED_PASS)) {
 			sodium_free(c->pass);
 			c->pass = NULL;
+		}
+	}
+	if (needs & NEED_ADMIN_KEY) {
+		if (snprintf(path, sizeof(path), "%s/admin.key", c->keys) >=
+		    (int)sizeof(path) || file_read_secret(path,
+		    ADMIN_MAC_KEY_BYTES, &c->admin_key) == -1) {
+			fprintf(stderr, "vawgctl: cannot read %s/admin.key "
+			    "(--keys)\n", c->keys);
+			return -1;
 		}
 	}
 	if (ctl_cmds[cmd].db == CTL_DB_NONE)
@@ -329,5 +350,6 @@ main(int argc, char *argv[])
 	store_close(c.st);
 	keyring_free(&kr);
 	sodium_free(c.pass);
+	sodium_free(c.admin_key);
 	return rc;
 }

@@ -12,8 +12,10 @@
 /*
  * keys/admin.key: the admin pool's MAC key, for the sign-in form's token
  * (crypto_auth) and the throttle table's keyed hashes (crypto_generichash;
- * both sizes checked in admin/admin.c).  vawgctl keygen makes it; the admin
- * pool reads exactly this many bytes.  The public pool never sees it.
+ * both sizes checked in admin/admin.c), and the master key from which
+ * totpseal.c derives the key that seals staff TOTP secrets.  vawgctl
+ * keygen makes it; the admin pool and vawgctl read exactly this many
+ * bytes.  The public pool never sees it.
  */
 #define ADMIN_MAC_KEY_BYTES	32
 
@@ -41,6 +43,40 @@ void	 seal_secret_free(struct seal_secret *);	/* wipes; NULL-safe */
 /* The first line of path, in sodium_malloc()ed memory (sodium_free it);
  * NULL (logged) if unreadable or shorter than SEAL_PASS_MIN. */
 CHECKED char	*seal_passphrase_load(const char *path, size_t *len);
+
+/* ---- totpseal.c: staff TOTP secrets, sealed for the database ---- */
+
+/*
+ * A sealed secret: version(1) | nonce(24) | XChaCha20-Poly1305 of the
+ * secret | tag(16), under a key derived from admin.key, with the account's
+ * name as associated data: it opens only for the account it was sealed
+ * for.  The sizes are checked against libsodium in totpseal.c.
+ */
+#define TOTP_SECRET_MIN		16	/* RFC 4226: at least 128 bits */
+#define TOTP_SECRET_MAX		64
+#define TOTPSEAL_HEADER		25
+#define TOTPSEAL_OVERHEAD	(TOTPSEAL_HEADER + 16)
+#define TOTPSEAL_BYTES(n)	(TOTPSEAL_OVERHEAD + (n))
+#define TOTPSEAL_MAX		TOTPSEAL_BYTES(TOTP_SECRET_MAX)
+
+/*
+ * Seals secret[0..len) (TOTP_SECRET_MIN to TOTP_SECRET_MAX bytes) for the
+ * account named account into out (outsz at least TOTPSEAL_BYTES(len)),
+ * its length in *outlen.  admin_key (ADMIN_MAC_KEY_BYTES) is borrowed;
+ * the derived key is wiped before return.  0 / -1 (logged).
+ */
+CHECKED int	 totpseal_seal(const unsigned char *admin_key, const char *account,
+	    const unsigned char *secret, size_t len, unsigned char *out,
+	    size_t outsz, size_t *outlen);
+/*
+ * Opens sealed[0..sealedlen) for account into out (outsz bytes; the
+ * caller wipes it after use), its length in *outlen.  0, or -1 (not
+ * logged: the caller knows whose it was) if it was sealed for another
+ * account or under another key, altered, or malformed; out is then wiped.
+ */
+CHECKED int	 totpseal_open(const unsigned char *admin_key, const char *account,
+	    const unsigned char *sealed, size_t sealedlen, unsigned char *out,
+	    size_t outsz, size_t *outlen);
 
 /* ---- unseal.c: opening envelopes ---- */
 

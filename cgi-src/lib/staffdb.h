@@ -32,13 +32,19 @@ struct pg_conn	*store_conn(struct store *);
  * for the throttle. */
 #define STAFF_HASH_BYTES	32
 
+/* Room for a sealed TOTP secret (secret.h's TOTPSEAL_MAX: checked in
+ * admin/admin.c); the database's CHECK holds it to that (sql/009). */
+#define STAFF_TOTP_SEALED_MAX	128
+
 struct account {
 	int		 found;
 	int32_t		 id;
 	char		 username[40];
 	char		 pwhash[128];	/* crypto_pwhash_STRBYTES */
-	unsigned char	 totp[64];
-	size_t		 totplen;
+	/* The TOTP secret, sealed (secret.h, totpseal.c); 0 bytes when the
+	 * account still holds only a clear one (vawgctl seal-totp). */
+	unsigned char	 totp_sealed[STAFF_TOTP_SEALED_MAX];
+	size_t		 totp_sealed_len;
 	int		 disabled;
 };
 
@@ -102,12 +108,25 @@ int	 store_choice_counts(struct store *, uint32_t form_id,
 	    const char *field, int (*cb)(const char *value, long long n,
 	    void *), void *arg);
 /* vawgctl, as the owner: enrol (or re-enrol, ending the account's
- * sessions), disable (returns how many accounts matched), purge past each
+ * sessions) with the TOTP secret already sealed (the clear column left
+ * empty), disable (returns how many accounts matched), purge past each
  * form's retention (cb per form, in the same transaction as the deletion;
  * dry_run rolls it back). */
 int	 store_account_enrol(struct store *, const char *user, const char *pwhash,
-	    const unsigned char *totp, size_t totplen);
+	    const unsigned char *totp_sealed, size_t sealedlen);
 int	 store_account_disable(struct store *, const char *user);
+/*
+ * vawgctl seal-totp: every account still holding a clear TOTP secret
+ * (from before migration 009) gets it sealed and the clear one removed,
+ * all in one statement.  seal(user, clear, len, out, outsz, outlen, arg)
+ * seals one (0 / -1); the clear bytes it is given are wiped after.
+ * Returns how many were sealed, or -1 (nothing changed); *moved counts
+ * the accounts changed meanwhile (re-enrolled), left as they were.
+ */
+int	 store_account_seal_clear(struct store *,
+	    int (*seal)(const char *user, const unsigned char *clear,
+	    size_t len, unsigned char *out, size_t outsz, size_t *outlen,
+	    void *arg), void *arg, int *moved);
 int	 store_purge(struct store *, const char *actor, int dry_run,
 	    int (*cb)(const char *form, long long n, void *), void *arg);
 /* cols: when, actor, form, from, to, rows. */

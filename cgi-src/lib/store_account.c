@@ -2,9 +2,12 @@
  * store_account.c: staff accounts.  The admin pool, as role vawg_admin,
  * reads an account by name and records a sign-in; its grants let it
  * change only the password hash, the TOTP step and the sign-in time
- * (migration 003).  vawgctl, as the database owner, enrols and disables,
- * each ending the account's sessions.
- * Nothing here checks a password or a code (admin.c does), and nothing
+ * (migration 003), and read every column but a TOTP secret left in clear
+ * (migration 009).  vawgctl, as the database owner, enrols and disables,
+ * each ending the account's sessions, and seals the clear secrets left
+ * from before 009.
+ * Nothing here checks a password or a code (admin.c does), seals or opens
+ * a secret (totpseal.c, called by vawgctl and admin.c), and nothing
  * deletes an account: a disabled one keeps the audit log's names true.
  */
 #include <stdio.h>
@@ -21,17 +24,21 @@ enum stmt {
 	STMT_SIGNED_IN,
 	STMT_ENROL,
 	STMT_DISABLE,
+	STMT_CLEAR_LIST,
+	STMT_SEAL_CLEAR,
 	STMT__MAX
 };
 
-/* The columns of get, of signed_in and of disable. */
-enum { GET_ID, GET_PWHASH, GET_TOTP_HEX, GET_DISABLED, GET__COLS };
+/* The columns of get, of signed_in, of disable, clear_list and seal. */
+enum { GET_ID, GET_PWHASH, GET_SEALED_HEX, GET_DISABLED, GET__COLS };
 enum { SIGNED_IN_ID, SIGNED_IN__COLS };
 enum { DISABLE_MATCHED, DISABLE__COLS };
+enum { CLEAR_ID, CLEAR_USER, CLEAR_HEX, CLEAR__COLS };
+enum { SEAL_CLEAR_DONE, SEAL_CLEAR__COLS };
 
 static const struct store_stmt stmts[STMT__MAX] = {
 	[STMT_GET] = { "account_get",
-	    "SELECT id, pwhash, encode(totp_secret, 'hex'), disabled "
+	    "SELECT id, pwhash, encode(totp_sealed, 'hex'), disabled "
 	    "FROM vawg.admin_user WHERE username = $1",
 	    1, PGRES_TUPLES_OK, GET__COLS, STORE_RESEND, 0 },
 	/* The step only moves forward: a replayed code updates nothing.
@@ -42,17 +49,18 @@ static const struct store_stmt stmts[STMT__MAX] = {
 	    "WHERE id = $1 AND totp_last_step < $2 RETURNING id",
 	    3, PGRES_TUPLES_OK, SIGNED_IN__COLS, STORE_ONCE, 0 },
 	/* The owner's.  Adding a name again re-enrols it: new password, new
-	 * secret, and every session of the old credentials ended in the
+	 * secret (sealed, and any clear one from before migration 009
+	 * removed), and every session of the old credentials ended in the
 	 * same statement (a reset is often because they leaked).  Not
 	 * re-sent: the person running vawgctl sees the error and may run
 	 * the command again. */
 	[STMT_ENROL] = { "account_enrol",
 	    "WITH u AS (INSERT INTO vawg.admin_user (username, pwhash, "
-	    "totp_secret) VALUES ($1, $2, $3) ON CONFLICT (username) DO "
-	    "UPDATE SET pwhash = excluded.pwhash, totp_secret = "
-	    "excluded.totp_secret, totp_last_step = 0, disabled = false "
-	    "RETURNING id) DELETE FROM vawg.admin_session WHERE admin_id IN "
-	    "(SELECT id FROM u)",
+	    "totp_sealed) VALUES ($1, $2, $3) ON CONFLICT (username) DO "
+	    "UPDATE SET pwhash = excluded.pwhash, totp_sealed = "
+	    "excluded.totp_sealed, totp_secret = NULL, totp_last_step = 0, "
+	    "disabled = false RETURNING id) DELETE FROM vawg.admin_session "
+	    "WHERE admin_id IN (SELECT id FROM u)",
 	    3, PGRES_COMMAND_OK, 0, STORE_ONCE, 0 },
 	/* The owner's: twice leaves the same account disabled, sessionless. */
 	[STMT_DISABLE] = { "account_disable",
@@ -61,6 +69,23 @@ static const struct store_stmt stmts[STMT__MAX] = {
 	    "vawg.admin_session WHERE admin_id IN (SELECT id FROM u)) "
 	    "SELECT count(*) FROM u",
 	    1, PGRES_TUPLES_OK, DISABLE__COLS, STORE_RESEND, 0 },
+	/* The owner's: the accounts whose secret is still in clear. */
+	[STMT_CLEAR_LIST] = { "account_clear_list",
+	    "SELECT id, username, encode(totp_secret, 'hex') FROM "
+	    "vawg.admin_user WHERE totp_secret IS NOT NULL ORDER BY id",
+	    0, PGRES_TUPLES_OK, CLEAR__COLS, STORE_RESEND, 0 },
+	/* The owner's: every sealed secret in, every clear one out, in one
+	 * statement, so all or none.  A row changed since the list was read
+	 * (re-enrolled, renamed) no longer matches and is left alone.  Sent
+	 * twice, the second finds no clear secret to match. */
+	[STMT_SEAL_CLEAR] = { "account_seal_clear",
+	    "WITH n AS (SELECT * FROM unnest($1::int[], $2::text[], "
+	    "$3::text[], $4::text[]) AS n(id, username, clear, sealed)), "
+	    "u AS (UPDATE vawg.admin_user a SET totp_sealed = "
+	    "decode(n.sealed, 'hex'), totp_secret = NULL FROM n WHERE "
+	    "a.id = n.id AND a.username = n.username AND a.totp_secret = "
+	    "decode(n.clear, 'hex') RETURNING a.id) SELECT count(*) FROM u",
+	    4, PGRES_TUPLES_OK, SEAL_CLEAR__COLS, STORE_RESEND, 0 },
 };
 
 int
@@ -84,11 +109,14 @@ store_account_get(struct store *s, const char *username, struct account *u)
 	snprintf(u->username, sizeof(u->username), "%s", username);
 	snprintf(u->pwhash, sizeof(u->pwhash), "%s",
 	    PQgetvalue(r, 0, GET_PWHASH));
-	hex = PQgetvalue(r, 0, GET_TOTP_HEX);
-	if (sodium_hex2bin(u->totp, sizeof(u->totp), hex, strlen(hex), NULL,
-	    &n, NULL) != 0)
+	hex = PQgetvalue(r, 0, GET_SEALED_HEX);
+	if (sodium_hex2bin(u->totp_sealed, sizeof(u->totp_sealed), hex,
+	    strlen(hex), NULL, &n, NULL) != 0) {
+		LOG_ERR("account %d: its sealed TOTP secret is too long",
+		    (int)u->id);
 		goto out;
-	u->totplen = n;
+	}
+	u->totp_sealed_len = n;	/* NULL reads as "": 0, none sealed */
 	u->disabled = PQgetvalue(r, 0, GET_DISABLED)[0] == 't';
 	u->found = 1;
 	rc = 0;
@@ -117,14 +145,14 @@ store_account_signed_in(struct store *s, int32_t id, int64_t step,
 
 int
 store_account_enrol(struct store *s, const char *user, const char *pwhash,
-    const unsigned char *totp, size_t totplen)
+    const unsigned char *totp_sealed, size_t sealedlen)
 {
 	struct store_args	 a = { 0 };
 	PGresult		*r;
 
 	store_arg_text(&a, user);
 	store_arg_text(&a, pwhash);
-	store_arg_bytes(&a, totp, totplen);
+	store_arg_bytes(&a, totp_sealed, sealedlen);
 	r = store_run(s, &stmts[STMT_ENROL], &a, NULL);
 	PQclear(r);
 	return r ? 0 : -1;
@@ -143,4 +171,91 @@ store_account_disable(struct store *s, const char *user)
 	n = (int)strtol(PQgetvalue(r, 0, DISABLE_MATCHED), NULL, 10);
 	PQclear(r);
 	return n;
+}
+
+/* The four arrays of seal_clear's parameters, as PostgreSQL array text. */
+struct seal_arrays {
+	struct buf	 ids, names, clear, sealed;
+};
+
+/*
+ * Seals row i of the clear list and appends it to the arrays.  Names are
+ * quoted whole: the schema's CHECK keeps quotes and backslashes out of
+ * them, and quoted, "null" is a name, not NULL.  0 / -1.
+ */
+static int
+seal_row(const PGresult *r, int i, struct seal_arrays *v,
+    int (*seal)(const char *, const unsigned char *, size_t,
+    unsigned char *, size_t, size_t *, void *), void *arg)
+{
+	unsigned char	 bin[STAFF_TOTP_SEALED_MAX], out[STAFF_TOTP_SEALED_MAX];
+	char		 hex[2 * STAFF_TOTP_SEALED_MAX + 1];
+	const char	*clear = PQgetvalue(r, i, CLEAR_HEX);
+	const char	*sep = i == 0 ? "{" : ",";
+	size_t		 binlen, outlen;
+	int		 rc = -1;
+
+	if (sodium_hex2bin(bin, sizeof(bin), clear, strlen(clear), NULL,
+	    &binlen, NULL) != 0) {
+		LOG_ERR("account %s: its clear TOTP secret is too long",
+		    PQgetvalue(r, i, CLEAR_ID));
+		goto out;
+	}
+	if (seal(PQgetvalue(r, i, CLEAR_USER), bin, binlen, out, sizeof(out),
+	    &outlen, arg) == -1)
+		goto out;
+	sodium_bin2hex(hex, sizeof(hex), out, outlen);
+	if (buf_printf(&v->ids, "%s%s", sep, PQgetvalue(r, i, CLEAR_ID)) ||
+	    buf_printf(&v->names, "%s\"%s\"", sep,
+	    PQgetvalue(r, i, CLEAR_USER)) ||
+	    buf_printf(&v->clear, "%s%s", sep, clear) ||
+	    buf_printf(&v->sealed, "%s%s", sep, hex))
+		goto out;
+	rc = 0;
+out:
+	sodium_memzero(bin, sizeof(bin));
+	sodium_memzero(hex, sizeof(hex));
+	return rc;
+}
+
+int
+store_account_seal_clear(struct store *s,
+    int (*seal)(const char *, const unsigned char *, size_t,
+    unsigned char *, size_t, size_t *, void *), void *arg, int *moved)
+{
+	struct store_args	 a = { 0 };
+	struct seal_arrays	 v;
+	PGresult		*r, *u = NULL;
+	int			 i, n, rc = -1;
+
+	*moved = 0;
+	memset(&v, 0, sizeof(v));
+	if ((r = store_run(s, &stmts[STMT_CLEAR_LIST], NULL, NULL)) == NULL)
+		return -1;
+	if ((n = PQntuples(r)) == 0) {
+		rc = 0;
+		goto out;
+	}
+	for (i = 0; i < n; i++)
+		if (seal_row(r, i, &v, seal, arg) == -1)
+			goto out;
+	if (buf_printf(&v.ids, "}") || buf_printf(&v.names, "}") ||
+	    buf_printf(&v.clear, "}") || buf_printf(&v.sealed, "}"))
+		goto out;
+	store_arg_text(&a, v.ids.data);
+	store_arg_text(&a, v.names.data);
+	store_arg_text(&a, v.clear.data);
+	store_arg_text(&a, v.sealed.data);
+	if ((u = store_run(s, &stmts[STMT_SEAL_CLEAR], &a, NULL)) == NULL)
+		goto out;
+	rc = (int)strtol(PQgetvalue(u, 0, SEAL_CLEAR_DONE), NULL, 10);
+	*moved = n - rc;
+out:
+	buf_free(&v.ids);
+	buf_free(&v.names);
+	buf_free(&v.clear);
+	buf_free(&v.sealed);
+	PQclear(u);
+	PQclear(r);
+	return rc;
 }

@@ -84,7 +84,8 @@ def enrol(ctx, prefix):
     os.makedirs(d, mode=0o700, exist_ok=True)
     pw, tf = os.path.join(d, name + '.pw'), os.path.join(d, name + '.totp')
     rc, out, err = ctx.stack.vawgctl(['add-admin', '--user', name, '--db',
-                                      ctx.stack.owner_db(), '--password-out',
+                                      ctx.stack.owner_db(), '--keys',
+                                      ctx.stack.keys_dir, '--password-out',
                                       pw, '--totp-out', tf])
     assert rc == 0, 'vawgctl add-admin --user %s exited %d: %s' % (
         name, rc, err.strip()[:300])

@@ -36,6 +36,7 @@ def reenrol(ctx, acct):
     tf = os.path.join(d, acct.name + '.totp2')
     rc, out, err = ctx.stack.vawgctl(['add-admin', '--user', acct.name,
                                       '--db', ctx.stack.owner_db(),
+                                      '--keys', ctx.stack.keys_dir,
                                       '--password-out', pw,
                                       '--totp-out', tf])
     assert rc == 0, 're-enrolling %s: vawgctl exited %d: %s' % (

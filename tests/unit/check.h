@@ -85,6 +85,7 @@ UNIT_TABLE(csv);
 UNIT_TABLE(keyring);
 UNIT_TABLE(file);
 UNIT_TABLE(pairs);
+UNIT_TABLE(totpseal);
 
 /*
  * Files on disk (files.c), for the tests whose subject is a file.

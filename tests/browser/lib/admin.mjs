@@ -42,7 +42,7 @@ export function enrol(prefix = 'br') {
 	mkdirSync(SECRETS, { recursive: true, mode: 0o700 });
 	const name = `${prefix}${++enrolled}-${process.pid.toString(36)}${Date.now().toString(36).slice(-3)}`.toLowerCase();
 	const pw = path.join(SECRETS, `${name}.pw`), tf = path.join(SECRETS, `${name}.totp`);
-	const out = execFileSync(path.join(BIN, 'vawgctl'), ['add-admin', '--user', name, '--db', OWNER_DB,
+	const out = execFileSync(path.join(BIN, 'vawgctl'), ['add-admin', '--user', name, '--db', OWNER_DB, '--keys', path.join(VAR, 'keys'),
 		'--password-out', pw, '--totp-out', tf], { timeout: 60000, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
 	if (!out.includes('otpauth://totp/')) throw new Error(`vawgctl add-admin --user ${name} printed no otpauth:// URI`);
 	return { name, password: readFileSync(pw, 'utf8').trim(), secret: readFileSync(tf, 'utf8').trim() };
