@@ -3,8 +3,9 @@
  * Status and headers are written once, when the handler has decided them
  * (docs/CONTRIBUTING.md §4): by http_send(), with the whole page rendered
  * into a buffer (or a cached page's pieces), or by http_send_head() before
- * a streamed body (an export) that follows through http_stream().  No
- * partial output before the status is known.  It knows nothing of routes,
+ * a streamed body (an export) that follows through http_stream(), and
+ * that http_abort() cuts off visibly when it fails halfway.  No partial
+ * output before the status is known.  It knows nothing of routes,
  * forms or keys, and the only thing from a request it gives the log is
  * nginx's request id (log.c keeps its hex digits only).
  */
@@ -14,6 +15,8 @@
 #include <string.h>
 #include <strings.h>
 #include <time.h>
+
+#include <sys/socket.h>
 
 #include <fcgiapp.h>
 
@@ -277,6 +280,21 @@ http_stream(const char *p, size_t n, void *arg)
 	    FCGX_GetError(r->fcgx->out) != 0)
 		return -1;	/* the client went away */
 	return 0;
+}
+
+/*
+ * What has been written goes to nginx, then the connection is shut both
+ * ways: libfcgi's end of request can no longer reach nginx, which then
+ * ends its answer to the client without the last chunk of a chunked body
+ * (or by closing), so the client sees a transfer that failed, never a
+ * file that merely ends.  The worker's FCGX_Finish_r closes the socket.
+ */
+void
+http_abort(struct req *r)
+{
+	(void)FCGX_FFlush(r->fcgx->out);
+	if (r->fcgx->ipcFd >= 0)
+		(void)shutdown(r->fcgx->ipcFd, SHUT_RDWR);
 }
 
 void
