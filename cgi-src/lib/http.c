@@ -15,6 +15,7 @@
 #include <string.h>
 #include <strings.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <sys/socket.h>
 
@@ -283,18 +284,28 @@ http_stream(const char *p, size_t n, void *arg)
 }
 
 /*
- * What has been written goes to nginx, then the connection is shut both
- * ways: libfcgi's end of request can no longer reach nginx, which then
- * ends its answer to the client without the last chunk of a chunked body
- * (or by closing), so the client sees a transfer that failed, never a
- * file that merely ends.  The worker's FCGX_Finish_r closes the socket.
+ * What has been written goes to nginx as whole records, then eight bytes
+ * that are no FastCGI record (version 0), then the connection is shut
+ * both ways.  A plain close is not enough: nginx (1.22, unbuffered) takes
+ * the end of an upstream that sent no end-of-request as the end of the
+ * body and sends the last chunk, so the file would look whole.  A record
+ * it cannot read is an upstream error ("unsupported FastCGI protocol
+ * version: 0" in its error log): it closes the client's connection
+ * without the last chunk, and the client sees a transfer that failed.
+ * The worker's FCGX_Finish_r then closes the socket.
  */
 void
 http_abort(struct req *r)
 {
+	static const char	 no_record[8];	/* version 0 */
+	ssize_t			 n;
+
 	(void)FCGX_FFlush(r->fcgx->out);
-	if (r->fcgx->ipcFd >= 0)
-		(void)shutdown(r->fcgx->ipcFd, SHUT_RDWR);
+	if (r->fcgx->ipcFd < 0)
+		return;
+	n = write(r->fcgx->ipcFd, no_record, sizeof(no_record));
+	(void)n;	/* nginx gone already: nothing left to tell */
+	(void)shutdown(r->fcgx->ipcFd, SHUT_RDWR);
 }
 
 void

@@ -31,7 +31,7 @@ MODULES = ('test_pages', 'test_submit', 'test_invalid', 'test_reject',
            'test_flood', 'test_dbdown', 'test_admin_signin', 'test_admin_body',
            'test_admin_throttle', 'test_admin_dashboard', 'test_admin_export',
            'test_admin_audit', 'test_admin_integrity', 'test_admin_purge',
-           'test_admin_keys',
+           'test_admin_keys', 'test_export_versions',
            'test_local_sockets', 'test_local_logs',
            'test_leaks')
 TEST_TIMEOUT = 240          # seconds any one test may take
