@@ -11,7 +11,8 @@
 <p class="lead">Counts below come from the answers stored in plain. Nothing on this page is decrypted.</p>
 
 <h2>Download answers</h2>
-<form method="get" action="/admin/export" class="export-form">
+<form method="post" action="/admin/export" class="export-form">
+<input type="hidden" name="_csrf" value="{{CSRF}}">
 <input type="hidden" name="format" value="csv">
 <div class="field">
 <label class="label" for="f-form">Form</label>
@@ -29,7 +30,7 @@
 <label class="label" for="f-to">To</label>
 <input class="input input-date" type="date" id="f-to" name="to" value="{{TO}}">
 </div>
-<p class="hint" id="export-hint">Every download is recorded: who, when, which form and dates, and how many rows.</p>
+<p class="hint" id="export-hint">Every download is recorded: who, when, which form and dates, and how many rows. A complete file ends with the line <q># end of export: N rows</q>; without it the download was cut short.</p>
 <button type="submit" class="button" aria-describedby="export-hint">Download CSV</button>
 </form>
 

@@ -131,8 +131,8 @@ void	 page_login_logout(struct admin_app *, struct req *, struct resp *);
 /* page_dashboard.c: GET /admin/. */
 void	 page_dashboard_get(struct admin_app *, struct req *,
 	    struct resp *);
-/* page_export.c: GET /admin/export, POST /admin/reauth. */
-void	 page_export_get(struct admin_app *, struct req *, struct resp *);
+/* page_export.c: POST /admin/export, POST /admin/reauth. */
+void	 page_export_post(struct admin_app *, struct req *, struct resp *);
 void	 page_export_reauth(struct admin_app *, struct req *,
 	    struct resp *);
 

@@ -1,19 +1,25 @@
 /*
  * page_export.c: exports, and the password asked again before one
- * (docs/THREAT-MODEL.md threat 18).
+ * (docs/THREAT-MODEL.md threats 9, 18 and 21).
  *
- *   GET  /admin/export  200 a CSV stream (audited first); 200 the password
- *                       page when the sign-in is older than
- *                       VAWG_REAUTH_SECONDS; 400 bad parameters; 503 the
- *                       audit row could not be written; 303 to sign in
- *   POST /admin/reauth  303 back to the export; 401 wrong password; 429
- *                       throttled; 400 no valid export to return to; 403
- *                       without the CSRF token; 503 the database failed
+ *   POST /admin/export  200 a CSV stream (audited first) ending with its
+ *                       trailer, or cut off visibly (http_abort) if it
+ *                       fails halfway; 200 the password page when the
+ *                       sign-in is older than VAWG_REAUTH_SECONDS; 400
+ *                       bad parameters; 403 without the CSRF token; 503
+ *                       the database failed or the audit row could not
+ *                       be written.  GET and HEAD are 405 (route.c).
+ *   POST /admin/reauth  200 a page whose button posts the export; 401
+ *                       wrong password; 429 throttled; 400 no valid
+ *                       export to return to; 403 without the CSRF token;
+ *                       503 the database failed
  *
- * Nothing leaves before its audit row is written.  In decrypting mode the
- * rows are opened by export.c with the keyring; in sealed mode they leave
- * as envelopes.  This file never opens an envelope itself, and redirects
- * only ever to a valid export of this site.
+ * Nothing leaves before its audit row is written, and an export cut short
+ * writes a second one with the rows that went.  The rows, their count and
+ * the form's versions come from one snapshot on a connection of the
+ * export's own (store_export.c).  In decrypting mode the rows are opened
+ * by export.c with the keyring; in sealed mode they leave as envelopes.
+ * This file never opens an envelope itself, and redirects nowhere.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,16 +28,18 @@
 #include "admin.h"
 #include "view.h"
 
-#define EXPORT_PATH		"/admin/export"
 #define EXPORT_FIELDS_MAX	8	/* of a query; it allows four */
-/* What a redirect back to an export keeps of its location for the path. */
-#define EXPORT_PATH_ROOM	32
-_Static_assert(sizeof(((struct resp *)0)->location) > EXPORT_PATH_ROOM,
-    "a redirect's location has room for a query");
+/* The longest export query the password page carries back. */
+#define EXPORT_QUERY_MAX	256
 
+/*
+ * The password page (query: the export to return to, error: NULL or a
+ * line), or once confirmed, the page whose button posts that export
+ * (form, from, to); either way with the session's CSRF token.
+ */
 static void
 reauth_page(struct resp *s, int status, const struct staff_session *sess,
-    const char *query, const char *error)
+    const char *query, const char *error, const char *const *confirmed)
 {
 	struct view_dict	*root, *page = NULL, *d;
 
@@ -40,48 +48,84 @@ reauth_page(struct resp *s, int status, const struct staff_session *sess,
 	if (root != NULL) {
 		(void)view_set(page, "CSRF", sess->csrf);
 		(void)view_set(page, "USERNAME", sess->username);
-		(void)view_set(page, "QUERY", query);
+		if (confirmed != NULL &&
+		    (d = view_section(page, "CONFIRMED")) != NULL) {
+			(void)view_set(d, "FORM", confirmed[0]);
+			(void)view_set(d, "FROM", confirmed[1]);
+			(void)view_set(d, "TO", confirmed[2]);
+		} else if ((d = view_section(page, "ASK")) != NULL)
+			(void)view_set(d, "QUERY", query);
 		if (error && (d = view_section(page, "ERROR")) != NULL)
 			(void)view_set(d, "MESSAGE", error);
 	}
 	page_end(root, s, status);
 }
 
-/* form, from, to and format from an export query, borrowed from kv (the
- * caller frees kv on every path); 0 / -1. */
+/* 1 if name could be a form's (the schema's CHECK); whether it is one is
+ * for the export's own snapshot to say. */
 static int
-export_params(struct admin_app *a, const char *query, struct kvlist *kv,
-    const char **form, const char **from, const char **to)
+form_name_ok(const char *name)
 {
-	static const char *const allowed[] = { "form", "from", "to", "format",
-	    NULL };
+	size_t	 i, n = strlen(name);
+
+	if (n == 0 || n > 32 || name[0] < 'a' || name[0] > 'z')
+		return 0;
+	for (i = 1; i < n; i++)
+		if (strchr("abcdefghijklmnopqrstuvwxyz0123456789-", name[i]) ==
+		    NULL)
+			return 0;
+	return 1;
+}
+
+/* form, from and to of an export's fields in kv, borrowed from it; 0 /
+ * -1.  format may be given, and only as csv. */
+static int
+export_fields(const struct kvlist *kv, const char **form, const char **from,
+    const char **to)
+{
 	const char	*fmt;
 
-	if (urlenc_parse(query, strlen(query), EXPORT_FIELDS_MAX, kv) !=
-	    URLENC_OK || !route_kv_only(kv, allowed))
-		return -1;
 	*form = route_kv_get(kv, "form", NULL);
 	*from = route_kv_get(kv, "from", NULL);
 	*to = route_kv_get(kv, "to", NULL);
 	fmt = route_kv_get(kv, "format", NULL);
 	if (*form == NULL || *from == NULL || *to == NULL ||
-	    formset_find(&a->current, *form, strlen(*form)) == NULL ||
-	    !form_valid_date(*from) || !form_valid_date(*to) ||
-	    strcmp(*from, *to) > 0 || (fmt != NULL && strcmp(fmt, "csv") != 0))
+	    !form_name_ok(*form) || !form_valid_date(*from) ||
+	    !form_valid_date(*to) || strcmp(*from, *to) > 0 ||
+	    (fmt != NULL && strcmp(fmt, "csv") != 0))
 		return -1;
 	return 0;
 }
 
-/* Sends the head, then the rows as they come; logs how it ended (the
- * status is already sent, so a failure can only cut the file short). */
-static void
+/* The same from an export query ("form=...&from=...&to=...&format=csv"),
+ * as the password page carries it; the caller frees kv on every path. */
+static int
+export_params(const char *query, struct kvlist *kv, const char **form,
+    const char **from, const char **to)
+{
+	static const char *const allowed[] = { "form", "from", "to", "format",
+	    NULL };
+
+	if (strlen(query) > EXPORT_QUERY_MAX ||
+	    urlenc_parse(query, strlen(query), EXPORT_FIELDS_MAX, kv) !=
+	    URLENC_OK || !route_kv_only(kv, allowed))
+		return -1;
+	return export_fields(kv, form, from, to);
+}
+
+/* Sends the head, then the rows as they come from db's snapshot, then
+ * the trailer; 0, or -1 once anything failed (the head is sent: the
+ * caller can only cut the answer off).  *sent: the rows that went. */
+static int
 export_stream(struct admin_app *a, struct req *r, struct resp *s,
-    const char *form, const char *from, const char *to)
+    struct store *db, const struct formset *versions, const char *form,
+    const char *from, const char *to, long long count, long long *sent)
 {
 	struct exporter	 x;
+	int		 rc = -1;
 
 	memset(&x, 0, sizeof(x));
-	x.versions = &a->versions;
+	x.versions = versions;
 	x.keys = a->decrypting ? &a->keys : NULL;
 	x.form_name = form;
 	x.emit = http_stream;
@@ -93,62 +137,101 @@ export_stream(struct admin_app *a, struct req *r, struct resp *s,
 	    a->decrypting ? "" : "-sealed");
 	http_send_head(r, s);
 	s->streamed = 1;
-	if (export_begin(&x) == -1 ||
-	    store_export_rows(a->store, form, from, to, export_row, &x) == -1 ||
-	    export_end(&x) == -1)
-		LOG_ERR("export of %s ended early after %lld rows", form,
-		    x.rows);
-	else
+	/* Fewer rows than the snapshot counted would be a file that lies. */
+	if (export_begin(&x) == 0 &&
+	    store_export_rows(db, form, from, to, export_row, &x) == 0 &&
+	    export_end(&x) == 0 && x.rows == count && export_trailer(&x) == 0)
+		rc = 0;
+	if (rc == 0)
 		LOG_INFO("export of %s: %lld rows, %lld not opened", form,
 		    x.rows, x.errors);
+	else
+		LOG_ERR("export of %s cut short after %lld of %lld rows", form,
+		    x.rows, count);
+	*sent = x.rows;
 	export_free(&x);
+	return rc;
+}
+
+/*
+ * One export: its snapshot opened on a connection of its own, the audit
+ * row written (on the worker's connection, so it commits at once), then
+ * the stream.  One cut short is ended so the client sees it fail, and a
+ * second audit row says how many rows went.
+ */
+static void
+export_run(struct admin_app *a, struct req *r, struct resp *s,
+    const struct staff_session *sess, const char *form, const char *from,
+    const char *to)
+{
+	const char	*mode = a->decrypting ? "decrypted" : "sealed";
+	struct formset	 versions = { 0 };
+	struct store	*db;
+	long long	 count = 0, sent = 0;
+	char		 detail[96];
+
+	if ((db = store_open(a->cfg->conninfo)) == NULL ||
+	    store_export_begin(db, form, from, to, &versions, &count) == -1) {
+		msg_page(s, 503, MSG_REAUTH_DOWN);
+		goto out;
+	}
+	if (versions.n == 0)
+		msg_page(s, 400, MSG_EXPORT_BAD);
+	else if (store_audit(a->store, sess->username, "export", form, from,
+	    to, count, mode) == -1)
+		msg_page(s, 503, MSG_EXPORT_UNRECORDED);
+	else if (export_stream(a, r, s, db, &versions, form, from, to, count,
+	    &sent) == -1) {
+		http_abort(r);
+		snprintf(detail, sizeof(detail), "%s: cut short, %lld of %lld "
+		    "rows sent", mode, sent, count);
+		if (store_audit(a->store, sess->username, "export", form, from,
+		    to, sent, detail) == -1)
+			LOG_ERR("export of %s: the rows sent (%lld) were not "
+			    "recorded", form, sent);
+	}
+	store_export_end(db);
+out:
+	formset_free(&versions);
+	store_close(db);
 }
 
 void
-page_export_get(struct admin_app *a, struct req *r, struct resp *s)
+page_export_post(struct admin_app *a, struct req *r, struct resp *s)
 {
+	static const char *const allowed[] = { "_csrf", "form", "from", "to",
+	    "format", NULL };
 	struct staff_session	 sess;
 	struct kvlist		 kv = { 0 };
 	unsigned char		 hash[STAFF_HASH_BYTES];
-	const char		*form, *from, *to;
-	long long		 count;
+	const char		*csrf, *form, *from, *to;
+	char			 query[EXPORT_QUERY_MAX + 1];
+	size_t			 len = 0;
 
-	if (!route_need_session(a, r, s, &sess, hash))
-		return;
-	if (export_params(a, r->query, &kv, &form, &from, &to) == -1) {
+	if (!route_need_session(a, r, s, &sess, hash) ||
+	    route_read_form(r, s, &kv, allowed) == -1)
+		goto out;
+	csrf = route_kv_get(&kv, "_csrf", &len);
+	if (csrf == NULL || !admin_csrf_ok(&sess, csrf, len)) {
+		msg_page(s, 403, MSG_STALE_PAGE);
+		goto out;
+	}
+	if (export_fields(&kv, &form, &from, &to) == -1) {
 		msg_page(s, 400, MSG_EXPORT_BAD);
 		goto out;
 	}
 	if (sess.authed_age > a->cfg->reauth_after) {
-		reauth_page(s, 200, &sess, r->query, NULL);
+		/* Checked fields: a name of [a-z0-9-] and two dates. */
+		snprintf(query, sizeof(query), "form=%s&from=%s&to=%s&"
+		    "format=csv", form, from, to);
+		reauth_page(s, 200, &sess, query, NULL, NULL);
 		goto out;
 	}
-	/* The audit row is written before the first byte leaves. */
-	if (store_export_count(a->store, form, from, to, &count) == -1 ||
-	    store_audit(a->store, sess.username, "export", form, from, to,
-	    count, a->decrypting ? "decrypted" : "sealed") == -1) {
-		msg_page(s, 503, MSG_EXPORT_UNRECORDED);
-		goto out;
-	}
-	export_stream(a, r, s, form, from, to);
+	export_run(a, r, s, &sess, form, from, to);
 out:
 	urlenc_free(&kv);
 }
 
-/* 1 if query is an export this page may redirect to, else 0.  Only ever
- * back to a valid export: never an open redirect, never a header split. */
-static int
-reauth_query_ok(struct admin_app *a, const char *query, struct kvlist *q,
-    size_t room)
-{
-	const char	*form, *from, *to;
-
-	_Static_assert(sizeof(EXPORT_PATH "?") <= EXPORT_PATH_ROOM,
-	    "the path, the \"?\" and the NUL fit beside the query");
-	return export_params(a, query, q, &form, &from, &to) == 0 &&
-	    strlen(query) <= room - EXPORT_PATH_ROOM &&
-	    strpbrk(query, "\r\n") == NULL;
-}
 
 void
 page_export_reauth(struct admin_app *a, struct req *r, struct resp *s)
@@ -158,7 +241,7 @@ page_export_reauth(struct admin_app *a, struct req *r, struct resp *s)
 	struct staff_session	 sess;
 	struct kvlist		 kv = { 0 }, q = { 0 };
 	unsigned char		 hash[STAFF_HASH_BYTES];
-	const char		*csrf, *pass, *query;
+	const char		*csrf, *pass, *query, *export[3];
 	size_t			 len = 0, passlen = 0;
 	int64_t			 wait;
 	char			 msg[MSG_LINE_MAX];
@@ -173,25 +256,25 @@ page_export_reauth(struct admin_app *a, struct req *r, struct resp *s)
 		msg_page(s, 403, MSG_STALE_PAGE);
 		goto out;
 	}
-	if (query == NULL || pass == NULL ||
-	    !reauth_query_ok(a, query, &q, sizeof(s->location))) {
+	if (query == NULL || pass == NULL || export_params(query, &q,
+	    &export[0], &export[1], &export[2]) == -1) {
 		msg_page(s, 400, MSG_REAUTH_BAD);
 		goto out;
 	}
 	switch (admin_password_ok(a, sess.username, pass, passlen,
 	    r->remote_addr, &wait)) {
 	case LOGIN_OK:
+		/* A redirect cannot carry a POST: a button does. */
 		(void)store_session_reauthed(a->store, hash);
-		snprintf(s->location, sizeof(s->location), EXPORT_PATH "?%s",
-		    query);
-		s->status = 303;
+		reauth_page(s, 200, &sess, NULL, NULL, export);
 		break;
 	case LOGIN_BAD:
-		reauth_page(s, 401, &sess, query, msg_text(MSG_REAUTH_WRONG));
+		reauth_page(s, 401, &sess, query, msg_text(MSG_REAUTH_WRONG),
+		    NULL);
 		break;
 	case LOGIN_THROTTLED:
 		msg_throttled(msg, wait);
-		reauth_page(s, 429, &sess, query, msg);
+		reauth_page(s, 429, &sess, query, msg, NULL);
 		break;
 	case LOGIN_ERROR:
 		msg_page(s, 503, MSG_REAUTH_DOWN);

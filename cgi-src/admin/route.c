@@ -7,10 +7,12 @@
  *                       again; 429 throttled; 403 without the form's token
  *   POST /admin/logout  303 to /admin/login; 403 without the CSRF token
  *   GET  /admin/        200 the dashboard; 303 to sign in    page_dashboard.c
- *   GET  /admin/export  200 a CSV stream (audited first); 200 the password
- *                       again when the sign-in is old; 400 bad parameters
- *   POST /admin/reauth  303 back to the export; 401 wrong    page_export.c
- *                       password; 429 throttled
+ *   POST /admin/export  200 a CSV stream (audited first), ending with its
+ *                       trailer; 200 the password again when the sign-in
+ *                       is old; 400 bad parameters; 403 without the CSRF
+ *                       token; GET and HEAD 405              page_export.c
+ *   POST /admin/reauth  200 a button to the export; 401 wrong password;
+ *                       429 throttled
  *
  * Any other path is a 404 and any other method a 405, answered here before
  * a page runs.  A POST body is refused as the public program refuses one
@@ -52,8 +54,9 @@ static const struct {
 	[ROUTE_LOGOUT] = { "/admin/logout", "POST", NULL, page_login_logout },
 	[ROUTE_DASHBOARD] = { "/admin/", "GET, HEAD", page_dashboard_get,
 	    NULL },
-	[ROUTE_EXPORT] = { "/admin/export", "GET, HEAD", page_export_get,
-	    NULL },
+	/* A POST with the CSRF token: an export writes the audit log and
+	 * takes answers out, so no GET or HEAD may start one. */
+	[ROUTE_EXPORT] = { "/admin/export", "POST", NULL, page_export_post },
 	[ROUTE_REAUTH] = { "/admin/reauth", "POST", NULL, page_export_reauth },
 };
 

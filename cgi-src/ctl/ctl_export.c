@@ -12,7 +12,11 @@
  *
  * The keyring arrives opened (vawgctl.c); the sealed answers are walked
  * with pairs_next(), the library's one reader of them.  An export writes
- * its audit row before the first answer leaves the database.
+ * its audit row before the first answer leaves the database, reads each
+ * row by its own form version from one snapshot (store_export.c), ends
+ * with the trailer record (export.h) and, cut short, writes no trailer,
+ * a second audit row with the rows that went, and exits 1.  decrypt-export
+ * wants the trailer, checks its count and writes its own.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,37 +38,71 @@ emit_stdout(const char *p, size_t n, void *arg)
 	return fwrite(p, 1, n, stdout) == n ? 0 : -1;
 }
 
-int
-ctl_export(struct ctl *c)
+/* The rows of the export's snapshot on db to stdout, then the trailer.
+ * 0 / -1; *sent: the rows written. */
+static int
+export_out(struct ctl *c, struct store *db, const struct formset *versions,
+    long long count, long long *sent, long long *errors)
 {
-	struct formset	 all = { 0 };
 	struct exporter	 x;
-	long long	 count;
-	int		 rc = 1;
+	int		 rc = -1;
 
 	memset(&x, 0, sizeof(x));
-	if (store_load_versions(c->db, &all, 1) == -1 ||
-	    store_export_count(c->st, c->form, c->from, c->to, &count) == -1 ||
-	    store_audit(c->st, "vawgctl", "export", c->form, c->from, c->to,
-	    count, c->sealed ? "sealed" : "decrypted") == -1)
-		goto out;
-	x.versions = &all;
+	x.versions = versions;
 	x.keys = c->kr;		/* NULL: --sealed */
 	x.form_name = c->form;
 	x.emit = emit_stdout;
-	if (export_begin(&x) == -1) {
-		fprintf(stderr, "vawgctl: no form called %s\n", c->form);
-		goto out;
-	}
-	if (store_export_rows(c->st, c->form, c->from, c->to, export_row,
-	    &x) == -1 || export_end(&x) == -1 || fflush(stdout) != 0)
-		goto out;
-	fprintf(stderr, "exported %lld rows, %lld did not open\n", x.rows,
-	    x.errors);
-	rc = x.errors == 0 ? 0 : 2;
-out:
+	if (export_begin(&x) == 0 && store_export_rows(db, c->form, c->from,
+	    c->to, export_row, &x) == 0 && export_end(&x) == 0 &&
+	    x.rows == count && export_trailer(&x) == 0 && fflush(stdout) == 0)
+		rc = 0;
+	*sent = x.rows;
+	*errors = x.errors;
 	export_free(&x);
-	formset_free(&all);
+	return rc;
+}
+
+int
+ctl_export(struct ctl *c)
+{
+	const char	*mode = c->sealed ? "sealed" : "decrypted";
+	struct formset	 versions = { 0 };
+	struct store	*db;
+	long long	 count = 0, sent = 0, errors = 0;
+	char		 detail[96];
+	int		 rc = 1;
+
+	/* The snapshot on a connection of its own: the audit row on c->st
+	 * commits while it is open. */
+	if ((db = store_open(c->db)) == NULL ||
+	    store_export_begin(db, c->form, c->from, c->to, &versions,
+	    &count) == -1)
+		goto out;
+	if (versions.n == 0) {
+		fprintf(stderr, "vawgctl: no form called %s\n", c->form);
+		goto end;
+	}
+	if (store_audit(c->st, "vawgctl", "export", c->form, c->from, c->to,
+	    count, mode) == -1)
+		goto end;
+	if (export_out(c, db, &versions, count, &sent, &errors) == -1) {
+		fprintf(stderr, "vawgctl: export cut short after %lld of %lld "
+		    "rows: the file is incomplete (no end-of-export line)\n",
+		    sent, count);
+		snprintf(detail, sizeof(detail), "%s: cut short, %lld of %lld "
+		    "rows sent", mode, sent, count);
+		(void)store_audit(c->st, "vawgctl", "export", c->form, c->from,
+		    c->to, sent, detail);
+		goto end;
+	}
+	fprintf(stderr, "exported %lld rows, %lld did not open\n", sent,
+	    errors);
+	rc = errors == 0 ? 0 : 2;
+end:
+	store_export_end(db);
+out:
+	formset_free(&versions);
+	store_close(db);
 	return rc;
 }
 
@@ -191,19 +229,58 @@ sealed_header(struct csv_record *h, struct sealed_cols *k, struct buf *out)
 	    -1 : 0;
 }
 
+/* The rows an end-of-export record announces, or -1 if row is not one. */
+static long long
+trailer_count(const struct csv_record *row)
+{
+	const char	*t, *end;
+	long long	 n;
+	size_t		 k = strlen(EXPORT_TRAILER);
+
+	if (row->n == 0 || row->cells[0].data == NULL)
+		return -1;
+	t = csv_unneutralise(&row->cells[0]);
+	if (strncmp(t, EXPORT_TRAILER, k) != 0)
+		return -1;
+	n = strtoll(t + k, (char **)&end, 10);
+	return n >= 0 && end != t + k && strcmp(end, " rows") == 0 ? n : -1;
+}
+
+/* Appends the end-of-export record for rows, width cells wide.  0 / -1. */
+static int
+trailer_line(struct buf *out, size_t width, long long rows)
+{
+	char	 text[64];
+	size_t	 i;
+	int	 rc = 0;
+
+	snprintf(text, sizeof(text), EXPORT_TRAILER "%lld rows", rows);
+	rc |= csv_cell(out, text, strlen(text), 1);
+	for (i = 1; i < width; i++)
+		rc |= csv_cell(out, "", 0, 0);
+	return rc != 0 || csv_end(out) == -1 ? -1 : 0;
+}
+
 int
 ctl_decrypt_export(struct ctl *c)
 {
 	struct csv_record	 h = { 0 }, row = { 0 };
 	struct sealed_cols	 k;
 	struct buf		 out = { 0 };
-	long long		 rows = 0, failed = 0;
+	long long		 rows = 0, failed = 0, trailer = -1;
 	int			 got, rc = 1;
 
 	if (sealed_header(&h, &k, &out) == -1)
 		goto out;
 	row.nread = h.nread;	/* the same stream: its BOM is behind us */
 	while ((got = csv_read_record(stdin, &row)) == 1) {
+		if (trailer != -1) {
+			fprintf(stderr, "vawgctl: a record after the "
+			    "end-of-export line\n");
+			goto out;
+		}
+		if ((trailer = trailer_count(&row)) != -1)
+			continue;
 		if (row.n != h.n) {
 			fprintf(stderr, "vawgctl: row %lld has %zu cells, the "
 			    "header %zu\n", rows + 1, row.n, h.n);
@@ -219,7 +296,15 @@ ctl_decrypt_export(struct ctl *c)
 		fprintf(stderr, "vawgctl: malformed CSV after row %lld\n", rows);
 		goto out;
 	}
-	if (out.len > 0 && fwrite(out.data, 1, out.len, stdout) != out.len)
+	if (trailer != rows) {
+		fprintf(stderr, trailer == -1 ? "vawgctl: no end-of-export line: "
+		    "the sealed export is incomplete\n" : "vawgctl: the "
+		    "end-of-export line says %lld rows, the file holds %lld\n",
+		    trailer, rows);
+		goto out;
+	}
+	if (trailer_line(&out, h.n - 3 + 1, rows) == -1 ||
+	    fwrite(out.data, 1, out.len, stdout) != out.len)
 		goto out;
 	fprintf(stderr, "decrypted %lld rows, %lld did not open\n", rows,
 	    failed);

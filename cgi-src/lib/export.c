@@ -2,10 +2,17 @@
  * export.c: one form's submissions as CSV, streamed a row at a time, for
  * the admin pool (to the browser) and vawgctl (to a file).
  *
- * Columns are the form's fields across every version in the range, labelled
- * as the newest version asks them.  In decrypting mode sensitive answers are
- * opened with the keyring; a row that will not open says why in the last
- * column, and never shows garbage.  In sealed mode (no keyring: an admin
+ * Columns are the form's fields across all its versions, one per field
+ * name, labelled as the newest version that has it asks it; a field
+ * renamed in a later version is two columns, each blank in the rows of
+ * versions without it.  Each row is read by its own version's definition:
+ * a field sealed in that version comes from the envelope, a plain one from
+ * the plain answers, whatever later versions did with it.  In decrypting
+ * mode sensitive answers are opened with the keyring; a row that will not
+ * open says why in the last column, and never shows garbage.  A row whose
+ * version is not in the set stops the export rather than print blanks.
+ * Every whole export ends with the trailer record, "# end of export: N
+ * rows"; one without it was cut short.  In sealed mode (no keyring: an admin
  * pool started without a passphrase holds no secret key, and vawgctl can
  * ask for it) the sensitive cells stay empty, headers are the fields'
  * names, and the envelope travels in the row for `vawgctl decrypt-export`
@@ -13,12 +20,14 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <sodium.h>
 
 #include "export.h"
 
-/* Adds each field of every version of the form, once, by name. */
+/* Adds each field of every version of the form, once, by name, in the
+ * order versions are loaded (oldest first). */
 static int
 export_columns(struct exporter *x)
 {
@@ -43,10 +52,16 @@ export_columns(struct exporter *x)
 			/* Later versions come later: their label wins. */
 			x->cols[k].name = fd->name;
 			x->cols[k].label = fd->label;
-			x->cols[k].sensitive = fd->sensitive;
 		}
 	}
 	return x->ncols > 0 ? 0 : -1;
+}
+
+/* Cells in the header, and in every record. */
+static size_t
+export_width(const struct exporter *x)
+{
+	return 3 + x->ncols + (x->keys != NULL ? 1 : 3);
 }
 
 static int
@@ -59,6 +74,16 @@ flush_line(struct exporter *x)
 	return rc;
 }
 
+/* Seconds on the monotonic clock. */
+static int64_t
+now_seconds(void)
+{
+	struct timespec	 ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec;
+}
+
 int
 export_begin(struct exporter *x)
 {
@@ -67,6 +92,7 @@ export_begin(struct exporter *x)
 
 	if (export_columns(x) == -1)
 		return -1;
+	x->deadline = now_seconds() + EXPORT_MAX_SECONDS;
 	rc |= csv_bom(&x->line);
 	rc |= csv_cell(&x->line, "Reference", 9, 1);
 	rc |= csv_cell(&x->line, "Submitted (London time)", 23, 0);
@@ -195,6 +221,18 @@ hex_cell(struct exporter *x, const unsigned char *p, size_t n)
 	return csv_cell(&x->line, x->hex.data, x->hex.len, 0);
 }
 
+/* The field of version f called name, or NULL. */
+static const struct field *
+version_field(const struct form *f, const char *name)
+{
+	size_t	 i;
+
+	for (i = 0; i < f->nfields; i++)
+		if (strcmp(f->fields[i].name, name) == 0)
+			return &f->fields[i];
+	return NULL;
+}
+
 /* One row in CSV.  pairs: its opened answers (decrypting mode, opened),
  * else NULL; status: the last column in decrypting mode. */
 static int
@@ -207,8 +245,14 @@ write_row(struct exporter *x, const struct export_row *row,
 	size_t			 i, np = 0;
 	int			 rc = -1;
 
-	f = formset_find_version(x->versions, row->version_id);
-	snprintf(ver, sizeof(ver), "%d", f ? f->version : 0);
+	/* The definition the row was answered with, or nothing at all: a
+	 * blank beside "ok" would say she left it empty. */
+	if ((f = formset_find_version(x->versions, row->version_id)) == NULL) {
+		LOG_ERR("export of %s: a row of version id %d, not loaded",
+		    x->form_name, (int)row->version_id);
+		return -1;
+	}
+	snprintf(ver, sizeof(ver), "%d", f->version);
 	if (pairs != NULL)
 		np = split_pairs(pairs, pv, EXPORT_MAX_COLS);
 	if (csv_cell(&x->line, row->reference, strlen(row->reference), 1) ||
@@ -216,13 +260,16 @@ write_row(struct exporter *x, const struct export_row *row,
 	    csv_cell(&x->line, ver, strlen(ver), 0))
 		goto out;
 	for (i = 0; i < x->ncols; i++) {
+		const struct field *fd = version_field(f, x->cols[i].name);
+
 		buf_reset(&x->cell);
-		if (!x->cols[i].sensitive) {
-			if (plain_cell(f, row->plain, x->cols[i].name,
-			    &x->cell))
+		if (fd == NULL)
+			;	/* not asked in this version: blank */
+		else if (!fd->sensitive) {
+			if (plain_cell(f, row->plain, fd->name, &x->cell))
 				goto out;
 		} else if (pairs != NULL &&
-		    sealed_cell(f, pv, np, x->cols[i].name, &x->cell))
+		    sealed_cell(f, pv, np, fd->name, &x->cell))
 			goto out;
 		if (csv_cell(&x->line, x->cell.data ? x->cell.data : "",
 		    x->cell.len, 0))
@@ -235,10 +282,10 @@ write_row(struct exporter *x, const struct export_row *row,
 	    hex_cell(x, row->idem, row->idem_len) ||
 	    hex_cell(x, row->sealed, row->sealed_len))
 		goto out;
-	if (csv_end(&x->line) == -1)
+	if (csv_end(&x->line) == -1 || flush_line(x) == -1)
 		goto out;
-	x->rows++;
-	rc = flush_line(x);
+	x->rows++;	/* counted once it has gone */
+	rc = 0;
 out:
 	buf_reset(&x->cell);	/* it held an answer */
 	return rc;
@@ -295,6 +342,11 @@ export_row(const struct export_row *row, void *arg)
 	struct exporter		*x = arg;
 	struct export_slot	*sl;
 
+	if (now_seconds() > x->deadline) {
+		LOG_ERR("export of %s: over %d seconds, stopped", x->form_name,
+		    EXPORT_MAX_SECONDS);
+		return -1;
+	}
 	if (x->keys == NULL)
 		return write_row(x, row, NULL, NULL);
 	if (x->slots == NULL &&
@@ -317,6 +369,22 @@ export_row(const struct export_row *row, void *arg)
 	if (++x->nslots < EXPORT_BATCH)
 		return 0;
 	return export_end(x);
+}
+
+int
+export_trailer(struct exporter *x)
+{
+	char	 text[64];
+	size_t	 i;
+	int	 rc = 0;
+
+	snprintf(text, sizeof(text), EXPORT_TRAILER "%lld rows", x->rows);
+	rc |= csv_cell(&x->line, text, strlen(text), 1);
+	/* As wide as the header, so a strict reader sees a rectangle. */
+	for (i = 1; i < export_width(x); i++)
+		rc |= csv_cell(&x->line, "", 0, 0);
+	rc |= csv_end(&x->line);
+	return rc != 0 ? -1 : flush_line(x);
 }
 
 void

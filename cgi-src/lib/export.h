@@ -14,6 +14,19 @@
 /* ---- export.c: the exporter ---- */
 
 #define EXPORT_MAX_COLS	256
+/*
+ * The longest an export may take, start to last row: the database has no
+ * statement timeout for it (store_export.c), so a download read slowly
+ * but steadily is stopped here instead; one that stalls is stopped sooner
+ * by nginx's send_timeout.
+ */
+#define EXPORT_MAX_SECONDS	3600
+/*
+ * The first cell of the record that ends every whole export, followed by
+ * the number of data rows and " rows": "# end of export: 12 rows".  A
+ * file without it as its last record was cut short (README, exports).
+ */
+#define EXPORT_TRAILER	"# end of export: "
 
 /* One row waiting in a decrypting export's batch: its own copies of the
  * row's fields, and what opening its envelope gave. */
@@ -29,7 +42,8 @@ struct export_slot {
 
 struct exporter {
 	/* Set by the caller: */
-	const struct formset	*versions;	/* every version; borrowed */
+	const struct formset	*versions;	/* every version of the form,
+						 * oldest first; borrowed */
 	const struct keyring	*keys;		/* NULL: sealed mode */
 	const char		*form_name;
 	int			(*emit)(const char *, size_t, void *);
@@ -38,7 +52,6 @@ struct exporter {
 	struct {
 		const char	*name;
 		const char	*label;
-		int		 sensitive;
 	}			 cols[EXPORT_MAX_COLS];
 	size_t			 ncols;
 	struct buf		 line;
@@ -46,8 +59,9 @@ struct exporter {
 	struct buf		 hex;
 	struct export_slot	*slots;		/* EXPORT_BATCH, decrypting */
 	size_t			 nslots;	/* rows waiting */
-	long long		 rows;
+	long long		 rows;		/* written to emit */
 	long long		 errors;	/* rows that did not open */
+	int64_t			 deadline;	/* monotonic seconds */
 };
 
 /* Writes the byte-order mark and the header.  0 / -1. */
@@ -57,6 +71,9 @@ int	 export_begin(struct exporter *);
 int	 export_row(const struct export_row *, void *exporter);
 /* Writes the rows still in the batch.  0 / -1.  Call after the last row. */
 int	 export_end(struct exporter *);
+/* Writes the trailer record (EXPORT_TRAILER, rows): only after export_end,
+ * and only when every row of the export has been written.  0 / -1. */
+int	 export_trailer(struct exporter *);
 void	 export_free(struct exporter *);	/* wipes every slot */
 
 /* ---- export_open.c: a batch's envelopes opened on every core ---- */

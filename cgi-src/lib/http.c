@@ -3,8 +3,9 @@
  * Status and headers are written once, when the handler has decided them
  * (docs/CONTRIBUTING.md §4): by http_send(), with the whole page rendered
  * into a buffer (or a cached page's pieces), or by http_send_head() before
- * a streamed body (an export) that follows through http_stream().  No
- * partial output before the status is known.  It knows nothing of routes,
+ * a streamed body (an export) that follows through http_stream(), and
+ * that http_abort() cuts off visibly when it fails halfway.  No partial
+ * output before the status is known.  It knows nothing of routes,
  * forms or keys, and the only thing from a request it gives the log is
  * nginx's request id (log.c keeps its hex digits only).
  */
@@ -14,6 +15,9 @@
 #include <string.h>
 #include <strings.h>
 #include <time.h>
+#include <unistd.h>
+
+#include <sys/socket.h>
 
 #include <fcgiapp.h>
 
@@ -277,6 +281,31 @@ http_stream(const char *p, size_t n, void *arg)
 	    FCGX_GetError(r->fcgx->out) != 0)
 		return -1;	/* the client went away */
 	return 0;
+}
+
+/*
+ * What has been written goes to nginx as whole records, then eight bytes
+ * that are no FastCGI record (version 0), then the connection is shut
+ * both ways.  A plain close is not enough: nginx (1.22, unbuffered) takes
+ * the end of an upstream that sent no end-of-request as the end of the
+ * body and sends the last chunk, so the file would look whole.  A record
+ * it cannot read is an upstream error ("unsupported FastCGI protocol
+ * version: 0" in its error log): it closes the client's connection
+ * without the last chunk, and the client sees a transfer that failed.
+ * The worker's FCGX_Finish_r then closes the socket.
+ */
+void
+http_abort(struct req *r)
+{
+	static const char	 no_record[8];	/* version 0 */
+	ssize_t			 n;
+
+	(void)FCGX_FFlush(r->fcgx->out);
+	if (r->fcgx->ipcFd < 0)
+		return;
+	n = write(r->fcgx->ipcFd, no_record, sizeof(no_record));
+	(void)n;	/* nginx gone already: nothing left to tell */
+	(void)shutdown(r->fcgx->ipcFd, SHUT_RDWR);
 }
 
 void

@@ -96,12 +96,25 @@ int	 store_audit(struct store *, const char *actor, const char *action,
  * store_session.c's). */
 int	 store_audit_login(struct store *, const unsigned char *hash,
 	    int32_t account_id, const char *csrf);
-int	 store_export_count(struct store *, const char *form, const char *from,
-	    const char *to, long long *count);
-/* Calls cb per row, in time order; cb returning -1 stops the export. */
+/*
+ * An export, on a connection of its own (store_open; the audit rows go on
+ * another): store_export_begin opens one REPEATABLE READ, READ ONLY
+ * transaction with no statement timeout, reads every version of form
+ * into versions (free with formset_free) and counts the rows in the
+ * range; store_export_rows then calls cb per row, in time order, from the
+ * same snapshot (cb returning -1 stops it); store_export_end closes the
+ * transaction.  Begin: 0, or -1 with no transaction left open.
+ */
+int	 store_export_begin(struct store *, const char *form, const char *from,
+	    const char *to, struct formset *versions, long long *count);
 int	 store_export_rows(struct store *, const char *form, const char *from,
 	    const char *to, int (*cb)(const struct export_row *, void *),
 	    void *arg);
+void	 store_export_end(struct store *);
+/* Every version of one form, with its fields, read over s (inside its
+ * transaction, if one is open): store_forms.c.  0 / -1 (set empty). */
+int	 store_load_form_versions(struct store *, const char *form,
+	    struct formset *set);
 int	 store_form_counts(struct store *, uint32_t form_id, long long *total,
 	    long long *today, long long daily[30]);
 int	 store_choice_counts(struct store *, uint32_t form_id,

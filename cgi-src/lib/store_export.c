@@ -1,18 +1,29 @@
 /*
  * store_export.c: the rows of one form in a date range (London days,
- * inclusive), counted and then streamed for the CSV export.  The admin
- * pool runs these as role vawg_admin, vawgctl's export as the database
- * owner.  Read only; the caller writes the audit row before the rows go
- * out (store_audit.c), and opens no envelope here: the rows leave sealed.
- * The stream uses single-row mode so memory stays flat however many rows.
+ * inclusive), counted and then streamed for the CSV export, with the
+ * form's versions read, all in one REPEATABLE READ, READ ONLY transaction:
+ * the count, the definitions and the rows are of one snapshot, so the
+ * count is the number of rows the stream holds and every row's version
+ * is there to read it by.  The transaction runs on a connection of the
+ * export's own (the caller's audit rows must commit on another while it
+ * is open), with no statement timeout: the stream lasts as long as the
+ * download, and the caller bounds the whole export instead (export.h).
+ * The admin pool runs these as role vawg_admin, vawgctl's export as the
+ * database owner.  Read only; the caller writes the audit row before the
+ * rows go out (store_audit.c), and opens no envelope here: the rows leave
+ * sealed.  The stream uses single-row mode so memory stays flat however
+ * many rows.
  */
 #include <stdlib.h>
+#include <string.h>
 
 #include <libpq-fe.h>
 
 #include "staffdb.h"
 
 enum stmt {
+	STMT_SNAPSHOT,
+	STMT_NO_TIMEOUT,
 	STMT_COUNT,
 	STMT_ROWS,
 	STMT__MAX
@@ -34,6 +45,15 @@ enum {
 };
 
 static const struct store_stmt stmts[STMT__MAX] = {
+	/* The first statement of the transaction, before any snapshot. */
+	[STMT_SNAPSHOT] = { "export_snapshot",
+	    "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY",
+	    0, PGRES_COMMAND_OK, 0, STORE_RESEND, 0 },
+	/* The role's statement_timeout would cut a download that lasts; for
+	 * this transaction only. */
+	[STMT_NO_TIMEOUT] = { "export_no_timeout",
+	    "SET LOCAL statement_timeout = 0",
+	    0, PGRES_COMMAND_OK, 0, STORE_RESEND, 0 },
 	[STMT_COUNT] = { "export_count",
 	    "SELECT count(*) " EXPORT_WHERE,
 	    3, PGRES_TUPLES_OK, COUNT__COLS, STORE_RESEND, 0 },
@@ -69,8 +89,8 @@ args_range(struct store_args *a, const char *form, const char *from,
 	store_arg_text(a, to);
 }
 
-int
-store_export_count(struct store *s, const char *form, const char *from,
+static int
+export_count(struct store *s, const char *form, const char *from,
     const char *to, long long *count)
 {
 	struct store_args	 a = { 0 };
@@ -82,6 +102,38 @@ store_export_count(struct store *s, const char *form, const char *from,
 	*count = strtoll(PQgetvalue(r, 0, COUNT_ROWS), NULL, 10);
 	PQclear(r);
 	return 0;
+}
+
+int
+store_export_begin(struct store *s, const char *form, const char *from,
+    const char *to, struct formset *versions, long long *count)
+{
+	PGresult	*r = NULL;
+
+	memset(versions, 0, sizeof(*versions));
+	if (store_begin(s) == -1)
+		return -1;
+	if ((r = store_run(s, &stmts[STMT_SNAPSHOT], NULL, NULL)) == NULL)
+		goto fail;
+	PQclear(r);
+	if ((r = store_run(s, &stmts[STMT_NO_TIMEOUT], NULL, NULL)) == NULL)
+		goto fail;
+	PQclear(r);
+	if (store_load_form_versions(s, form, versions) == -1 ||
+	    export_count(s, form, from, to, count) == -1)
+		goto fail;
+	return 0;
+fail:
+	formset_free(versions);
+	(void)store_rollback(s);
+	return -1;
+}
+
+void
+store_export_end(struct store *s)
+{
+	/* It wrote nothing: a rollback ends it as well as a commit. */
+	(void)store_rollback(s);
 }
 
 /* One row, borrowed from r for the callback's time. */

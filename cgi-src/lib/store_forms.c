@@ -2,9 +2,12 @@
  * store_forms.c: the form definitions, read from the database when a
  * program starts and when it reloads: each form's current version (what
  * the public pool renders and checks), or every version (what an export
- * needs to read rows of older ones).  The statements run as whichever role
- * the caller's conninfo names: vawg_public and vawg_admin may SELECT the
- * definitions, vawgctl runs them as the database owner.  This file only
+ * needs to read rows of older ones), or every version of one form, read
+ * by an export on its own connection inside its snapshot (store_export.c),
+ * so a version made after the pool started is read too.  The statements
+ * run as whichever role the caller's connection has: vawg_public and
+ * vawg_admin may SELECT the definitions, vawgctl runs them as the
+ * database owner.  This file only
  * reads; it never writes, and reads no submission.
  */
 #include <stdint.h>
@@ -18,6 +21,7 @@
 enum stmt {
 	STMT_VERSIONS_CURRENT,
 	STMT_VERSIONS_ALL,
+	STMT_VERSIONS_FORM,
 	STMT_FIELDS,
 	STMT_OPTIONS,
 	STMT__MAX
@@ -63,6 +67,11 @@ static const struct store_stmt stmts[STMT__MAX] = {
 	[STMT_VERSIONS_ALL] = { "versions_all",
 	    VERSION_SELECT("NULL", "NULL", "''") "ORDER BY f.id, v.version",
 	    0, PGRES_TUPLES_OK, VER__COLS, STORE_RESEND, 0 },
+	/* One form's versions, read by an export inside its own snapshot. */
+	[STMT_VERSIONS_FORM] = { "versions_form",
+	    VERSION_SELECT("NULL", "NULL", "''") "WHERE f.name = $1 "
+	    "ORDER BY v.version",
+	    1, PGRES_TUPLES_OK, VER__COLS, STORE_RESEND, 0 },
 	[STMT_FIELDS] = { "form_fields",
 	    "SELECT name, kind, section, label, hint, required, max_length, "
 	    "sensitive FROM vawg.form_field WHERE version_id = $1 "
@@ -190,17 +199,17 @@ fill_form(struct form *f, const PGresult *r, int i)
 	    !f->closes_text ? -1 : 0;
 }
 
-int
-store_load_versions(const char *conninfo, struct formset *set, int all)
+/* The versions st (with a) selects, each with its fields, into set,
+ * over s.  0 / -1 (set emptied). */
+static int
+load_set(struct store *s, const struct store_stmt *st,
+    const struct store_args *a, struct formset *set)
 {
-	struct store	*s;
 	PGresult	*r = NULL;
 	int		 i, rc = -1;
 
 	memset(set, 0, sizeof(*set));
-	if ((s = store_open(conninfo)) == NULL ||
-	    (r = store_run(s, &stmts[all ? STMT_VERSIONS_ALL :
-	    STMT_VERSIONS_CURRENT], NULL, NULL)) == NULL)
+	if ((r = store_run(s, st, a, NULL)) == NULL)
 		goto out;
 	if ((set->forms = calloc((size_t)PQntuples(r) + 1,
 	    sizeof(*set->forms))) == NULL)
@@ -214,8 +223,31 @@ store_load_versions(const char *conninfo, struct formset *set, int all)
 	rc = 0;
 out:
 	PQclear(r);
-	store_close(s);
 	if (rc == -1)
 		formset_free(set);
 	return rc;
+}
+
+int
+store_load_versions(const char *conninfo, struct formset *set, int all)
+{
+	struct store	*s;
+	int		 rc = -1;
+
+	memset(set, 0, sizeof(*set));
+	if ((s = store_open(conninfo)) != NULL)
+		rc = load_set(s, &stmts[all ? STMT_VERSIONS_ALL :
+		    STMT_VERSIONS_CURRENT], NULL, set);
+	store_close(s);
+	return rc;
+}
+
+int
+store_load_form_versions(struct store *s, const char *form,
+    struct formset *set)
+{
+	struct store_args	 a = { 0 };
+
+	store_arg_text(&a, form);
+	return load_set(s, &stmts[STMT_VERSIONS_FORM], &a, set);
 }

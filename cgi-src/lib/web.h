@@ -94,6 +94,9 @@ void	 http_send_head(struct req *r, struct resp *s);
 /* Sends p[0..n) of a streamed body; req is the struct req.  0, or -1 when
  * the client went away.  Nothing is sent for HEAD. */
 int	 http_stream(const char *p, size_t n, void *req);
+/* Ends a streamed answer that failed halfway so that the client sees it
+ * fail (no proper end of the body); after it, send nothing more. */
+void	 http_abort(struct req *r);
 void	 http_resp_free(struct resp *s);
 
 /* ---- pool.c: the prefork FastCGI pool both programs run ---- */

@@ -129,6 +129,10 @@ class Admin:
                                  timeout=timeout, source=self.source)
 
     def post(self, path, pairs, timeout=30):
+        """pairs: a list of (name, value), or a body already encoded
+        (bytes, or str sent as UTF-8)."""
+        if isinstance(pairs, str):
+            pairs = pairs.encode()
         body = pairs if isinstance(pairs, bytes) else encode_pairs(pairs)
         return self.http.post_form(path, body, headers=self._headers(),
                                    timeout=timeout, source=self.source)

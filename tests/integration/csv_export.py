@@ -19,6 +19,8 @@ from forms import CHOICE_KINDS, normalise
 
 STARTERS = '=+-@\t\r\n\0'
 BOM = b'\xef\xbb\xbf'
+# The record that ends every whole export (cgi-src/lib/export.h).
+TRAILER_RE = re.compile(r'^# end of export: (\d+) rows$')
 
 LABELS_SQL = """
 SELECT json_object_agg(f.name, (
@@ -48,9 +50,20 @@ def neutralised(cell):
     return "'" + cell if bare and bare[0] in STARTERS else cell
 
 
-def parse_strict(data):
+def trailer_rows(rec):
+    """The rows an end-of-export record announces, or None if rec is not
+    one (its first cell '# end of export: N rows', every other empty)."""
+    m = TRAILER_RE.match(rec[0]) if rec else None
+    if m is None or any(c != '' for c in rec[1:]):
+        return None
+    return int(m.group(1))
+
+
+def parse_strict(data, trailer=True):
     """Records of a CSV export, checked strictly: UTF-8 with a BOM, every
-    cell quoted, quotes doubled, every record ending in CRLF.  Raises
+    cell quoted, quotes doubled, every record ending in CRLF, and (trailer)
+    the last record the end-of-export line, as wide as the header, giving
+    the number of data rows; it is checked and left off.  Raises
     AssertionError saying where it is not so."""
     assert data.startswith(BOM), 'the CSV does not start with the UTF-8 ' \
         'byte-order mark (first bytes %r)' % data[:8]
@@ -89,7 +102,18 @@ def parse_strict(data):
     theirs = list(csv.reader(io.StringIO(text, newline=''), strict=True))
     assert theirs == recs, "Python's csv module reads the export " \
         'differently from the strict reading'
-    return recs
+    if not trailer:
+        return recs
+    n = trailer_rows(recs[-1]) if len(recs) >= 2 else None
+    assert n is not None, 'the export does not end with the end-of-export ' \
+        'line (last record %r)' % ([c[:40] for c in recs[-1][:3]],)
+    assert len(recs[-1]) == len(recs[0]), 'the end-of-export line has %d ' \
+        'cells, the header %d' % (len(recs[-1]), len(recs[0]))
+    assert n == len(recs) - 2, 'the end-of-export line says %d rows, the ' \
+        'file holds %d' % (n, len(recs) - 2)
+    assert all(trailer_rows(r) is None for r in recs[1:-1]), \
+        'an end-of-export line before the end'
+    return recs[:-1]
 
 
 def formula_cells(recs):
@@ -116,11 +140,18 @@ def check_csv_response(r, what):
     assert not r.header_all('Set-Cookie'), '%s sets a cookie' % what
 
 
+def export_body(admin, form, frm=None, to=None):
+    """The body of an export's POST: its fields and the CSRF token."""
+    return ('%s&_csrf=%s' % (export_query(form, frm, to),
+                             admin.csrf())).encode()
+
+
 def download(ctx, admin, form, frm=None, to=None):
-    """GET /admin/export of form as admin; fails unless it is a CSV."""
+    """POST /admin/export of form as admin; fails unless it is a CSV."""
     q = export_query(form, frm, to)
-    r = admin.get('/admin/export?' + q, timeout=120)
-    check_csv_response(r, 'GET /admin/export?' + q)
+    r = admin.post('/admin/export', export_body(admin, form, frm, to),
+                   timeout=120)
+    check_csv_response(r, 'POST /admin/export ' + q)
     return r
 
 

@@ -137,8 +137,10 @@ def test_admin_export_bad_params_400(ctx):
     ]
     before = audit_max(ctx)
     ok, probs = 0, []
+    tok = a.csrf()
     for q in bad:
-        r = a.get('/admin/export?' + q)
+        body = ((q + '&') if q else '') + '_csrf=' + tok
+        r = a.post('/admin/export', body.encode())
         ct = (r.header('Content-Type') or '').lower()
         if r.status == 400 and ct.startswith('text/html') and \
                 'no-store' in (r.header('Cache-Control') or ''):
@@ -226,8 +228,10 @@ def test_admin_decrypt_export_damage_and_wrong_passphrase(ctx):
     e = bad[env]
     k = len(e) // 2
     bad[env] = e[:k] + ('0' if e[k] != '0' else '1') + e[k + 1:]
+    end = ['# end of export: %d rows' % (len(recs) - 1)] + \
+        [''] * (len(recs[0]) - 1)
     text = ''.join(','.join('"%s"' % c.replace('"', '""') for c in r) + '\r\n'
-                   for r in [recs[0], recs[1], bad] + recs[3:])
+                   for r in [recs[0], recs[1], bad] + recs[3:] + [end])
     rc, out, err = ctx.stack.vawgctl(['decrypt-export'] +
                                      ctx.stack.keys_args(),
                                      data=BOM + text.encode('utf-8'))

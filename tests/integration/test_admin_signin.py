@@ -55,7 +55,11 @@ def test_admin_no_session_redirects_to_login(ctx):
     for cookie in (None, 'vawg_admin=AAAAAAAAAAAAAAAAAAAAAA',
                    'vawg_admin=not-base64!', 'other=1'):
         a.cookie = cookie
-        for path in ('/admin/', '/admin/export?' + q):
+        r = a.post('/admin/export', q + '&_csrf=x')
+        assert r.status == 403, ('POST /admin/export with cookie %r: '
+                                 'expected 403, got %s' % (
+                                     cookie, html_checks.describe(r)))
+        for path in ('/admin/',):
             r = a.get(path)
             assert r.status == 303 and r.header('Location') == \
                 '/admin/login', ('GET %s with cookie %r: expected 303 to '
@@ -226,8 +230,9 @@ def test_admin_logout_ends_session(ctx):
     assert r.status == 303 and r.header('Location') == '/admin/login', (
         'GET /admin/ with the cookie of a closed session: expected 303 to '
         'sign in, got %s' % html_checks.describe(r))
-    r = a.get('/admin/export?' + export_query('referral'))
-    assert r.status == 303, 'an export with the cookie of a closed session: ' \
+    r = a.post('/admin/export', export_query('referral') + '&_csrf=' +
+               a.csrf())
+    assert r.status == 403, 'an export with the cookie of a closed session: ' \
         '%s' % html_checks.describe(r)
     assert [x for x in audit_rows(ctx, before, 'logout')
             if x['actor'].startswith('it-logout')], 'no logout audit row'
@@ -243,7 +248,7 @@ def test_admin_reauth_and_idle_expiry(ctx):
         q = export_query('referral')
         time.sleep(2.2)
         before = audit_max(ctx)
-        r = a.get('/admin/export?' + q)
+        r = a.post('/admin/export', q + '&_csrf=' + a.csrf())
         assert r.status == 200 and (r.header('Content-Type') or '') \
             .startswith('text/html'), ('an export 2 s after signing in with '
                                        'VAWG_REAUTH_SECONDS=1: expected the '
@@ -277,13 +282,21 @@ def test_admin_reauth_and_idle_expiry(ctx):
                     evil, html_checks.describe(r), r.header('Location')))
         r = a.post('/admin/reauth', [('_csrf', csrf), ('query', q),
                                      ('password', acct.password)])
-        assert r.status == 303 and r.header('Location') == \
-            '/admin/export?' + q, ('re-authentication with the right '
-                                   'password: expected 303 back to the '
-                                   'export, got %s (Location %r)' % (
-                                       html_checks.describe(r),
-                                       r.header('Location')))
-        r = a.get(r.header('Location'))
+        page = html_checks.Page(r.text)
+        go = [f for f in page.post_forms()
+              if f.get('action') == '/admin/export']
+        assert r.status == 200 and len(go) == 1 and not \
+            r.header('Location'), ('re-authentication with the right '
+                                   'password: expected 200 and a button '
+                                   'posting the export, got %s (forms %r)' % (
+                                       html_checks.describe(r), go))
+        # The button posts exactly the export asked for, with the token.
+        fields = [(k, page.input_value(k)) for k in
+                  ('_csrf', 'form', 'from', 'to', 'format')]
+        assert '&'.join('%s=%s' % kv for kv in fields[1:]) == q and \
+            fields[0][1] == csrf, 'the button posts %r, not %r' % (fields,
+                                                                  q)
+        r = a.post('/admin/export', fields)
         check_csv_response(r, 'the export after re-authenticating')
         assert r.body.startswith(BOM)
         assert len(audit_rows(ctx, before, 'export')) == 1, \

@@ -102,8 +102,9 @@ export async function dashboardWithData(page) {
 	const exports = Number(psql(`SELECT count(*) FROM vawg.audit_log WHERE action = 'export' AND actor = ${sqlText(acct.name)};`));
 	if (exports === 0) {
 		const form = Object.keys(counts)[0];
-		const r = await page.context().request.get(page.url().replace(/\/admin\/.*$/, '') +
-			`/admin/export?form=${form}&from=${today()}&to=${today()}&format=csv`, { timeout: 15000 });
+		const csrf = await page.locator('input[name="_csrf"]').first().inputValue();
+		const r = await page.context().request.post(page.url().replace(/\/admin\/.*$/, '') + '/admin/export', {
+			form: { form, from: today(), to: today(), format: 'csv', _csrf: csrf }, timeout: 15000 });
 		const body = await r.body();
 		if (r.status() !== 200 || !/^text\/csv/.test(r.headers()['content-type'] || ''))
 			throw new Error(`an export from the dashboard's session: status ${r.status()}, ${r.headers()['content-type']}`);
