@@ -82,6 +82,7 @@ UNIT_TABLE(seal);
 UNIT_TABLE(form);
 UNIT_TABLE(spool);
 UNIT_TABLE(csv);
+UNIT_TABLE(csv_bidi);
 UNIT_TABLE(keyring);
 UNIT_TABLE(file);
 UNIT_TABLE(pairs);

@@ -62,7 +62,7 @@ static const struct {
 	TABLE(buf), TABLE(utf8), TABLE(urlenc), TABLE(json), TABLE(token),
 	TABLE(form), TABLE(spool),
 	TABLE(seal),		/* slow: Argon2id */
-	TABLE(csv),
+	TABLE(csv), TABLE(csv_bidi),
 	TABLE(keyring),		/* slow: Argon2id */
 	TABLE(file), TABLE(pairs), TABLE(totpseal),
 };
