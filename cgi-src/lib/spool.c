@@ -77,32 +77,39 @@ waiting_reference(int dfd, const char *name, char ref[REFERENCE_TEXT])
 }
 
 /*
- * The reference rec's replay will store, into rec->reference: the waiting
- * record's for the same answers; a correction's when other answers of the
- * token wait (replayed first, they take the token's own); else the
- * token's.  (When the token's first answers are in the database already,
- * the spool cannot know: the correction keeps the token's reference, and
- * sql/010 stores it with that one, linked.)  0, or -1 when the same
- * answers' record is there but unreadable: not saved, honestly.
+ * rec's bytes into enc, with the reference its replay will store in
+ * rec->reference: the waiting record's for the same answers; a
+ * correction's when other answers of the token wait (replayed first, they
+ * take the token's own); else the token's.  (When the token's first
+ * answers are in the database already, the spool cannot know: the
+ * correction keeps the token's reference, and sql/010 stores it with
+ * that one, linked.)  0, or -1 (logged) when the same answers' record is
+ * there but unreadable: not saved, honestly.
  */
 static int
-choose_reference(const char *dir, int dfd, const char *name,
-    struct spoolrec *rec)
+record_bytes(const char *dir, int dfd, const char *name,
+    struct spoolrec *rec, struct buf *enc)
 {
 	struct stat	 st;
+	int		 waiting = 0;
 
 	if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0) {
 		if (waiting_reference(dfd, name, rec->reference) == 0)
-			return 0;
-		if (errno != ENOENT) {	/* ENOENT: just replayed */
+			waiting = 1;
+		else if (errno != ENOENT) {	/* ENOENT: just replayed */
 			LOG_ERR("a waiting spool file is unreadable");
 			return -1;
 		}
 	}
-	if (rec->has_digest && spoolwait_other_answers(dir, name))
+	if (!waiting && rec->has_digest &&
+	    spoolwait_other_answers(dir, name))
 		answers_reference(rec->idem, rec->digest, rec->reference);
-	else
+	else if (!waiting)
 		token_reference(rec->idem, rec->reference);
+	if (spoolrec_encode(rec, enc) == -1) {
+		LOG_ERR("cannot encode the record");
+		return -1;
+	}
 	return 0;
 }
 
@@ -121,12 +128,8 @@ spool_write(const char *dir, struct spoolrec *rec)
 		LOG_ERR("%s: %s", dir, strerror(errno));
 		goto out;
 	}
-	if (choose_reference(dir, dfd, name, rec) == -1)
+	if (record_bytes(dir, dfd, name, rec, &enc) == -1)
 		goto out;
-	if (spoolrec_encode(rec, &enc) == -1) {
-		LOG_ERR("cannot encode the record");
-		goto out;
-	}
 	fd = openat(dfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
 	    O_CLOEXEC, 0600);
 	if (fd == -1 && errno == EEXIST) {

@@ -2,8 +2,10 @@
  * store.h: the public side's storage, and the one path every statement of
  * the library takes.  The database connection, its execution path and the
  * public pool's statements (store.c), the form definitions (store_forms.c),
+ * the answers' digest that tells a retry from a correction (answers.c),
  * the durable spool that stands in for the database while it is away
- * (spoolrec.c, the record's bytes; spool.c, the folder and its replay).
+ * (spoolrec.c, the record's bytes; spoolwait.c, the records waiting;
+ * spool.c, the folder and its replay).
  * Statements the staff side runs are in staffdb.h.  Programs call the named
  * functions; only the library's store*.c files hold SQL and use the
  * execution path below.
