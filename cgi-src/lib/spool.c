@@ -53,8 +53,7 @@ is_tmp_name(const char *name)
 	    strcmp(name + len - 4, ".tmp") == 0;
 }
 
-/* Reads a whole record file, refusing anything but a small regular file. */
-static int	read_record(int, const char *, struct buf *);
+static int	read_record(int, const char *, struct buf *);	/* below */
 
 /* The reference of the record waiting as name, into ref.  0 / -1. */
 static int
@@ -200,6 +199,7 @@ spool_depth(const char *dir)
 	return n;
 }
 
+/* Reads a whole record file, refusing anything but a small regular file. */
 static int
 read_record(int dfd, const char *name, struct buf *out)
 {
