@@ -4,15 +4,18 @@
  * docs/THREAT-MODEL.md threat 12).
  *
  * A worker whose store_submit() says STORE_DOWN writes the record
- * (spoolrec.c) to DIR/<idem hex>.rec: a private temporary file, written,
- * fsync()ed, linked to its final name, and the directory fsync()ed, so the
- * file is either whole on disk or absent before the user is told "saved".
- * The name is the idempotency key, so a retried post finds its record
- * already there.
+ * (spoolrec.c) to DIR/<idem hex>-<digest hex>.rec: a private temporary
+ * file, written, fsync()ed, linked to its final name, and the directory
+ * fsync()ed, so the file is either whole on disk or absent before the user
+ * is told "saved".  The name is the idempotency key and the answers'
+ * digest (answers.c), so a retried post finds its record already there,
+ * and a corrected one (the same token, other answers) is a record of its
+ * own beside the first, with a reference of its own.
  *
  * The replayer (a child of the public pool's master, or `vawgctl
- * spool-replay`) calls vawg.submit() for each record and unlinks it only
- * after the database answered.  A crash between the two replays the record
+ * spool-replay`) calls vawg.submit() for each record, oldest first (a
+ * correction after what it corrects), and unlinks it only after the
+ * database answered.  A crash between the two replays the record
  * once more, and vawg.submit() returns the row already stored for that key:
  * exactly one row.  Only a record the database refuses as invalid
  * (STORE_REFUSED: its values, not the database's state), or that does not
@@ -65,8 +68,67 @@ is_tmp_name(const char *name)
 	    strcmp(name + len - 4, ".tmp") == 0;
 }
 
+static int	read_record(int, const char *, struct buf *);	/* below */
+
+/* The reference of the record waiting as name, into ref.  0 / -1. */
+static int
+waiting_reference(int dfd, const char *name, char ref[REFERENCE_TEXT])
+{
+	struct buf	 raw = { 0 };
+	struct spoolrec	 rec;
+	int		 rc = -1;
+
+	if (read_record(dfd, name, &raw) == 0) {
+		if (spoolrec_parse(raw.data, raw.len, &rec) == SPOOLREC_OK) {
+			memcpy(ref, rec.reference, REFERENCE_TEXT);
+			spoolrec_free(&rec);
+			rc = 0;
+		} else
+			errno = EINVAL;
+	}
+	buf_free(&raw);
+	return rc;
+}
+
+/*
+ * rec's bytes into enc, with the reference its replay will store in
+ * rec->reference: the waiting record's for the same answers; a
+ * correction's when other answers of the token wait (replayed first, they
+ * take the token's own); else the token's.  (When the token's first
+ * answers are in the database already, the spool cannot know: the
+ * correction keeps the token's reference, and sql/010 stores it with
+ * that one, linked.)  0, or -1 (logged) when the same answers' record is
+ * there but unreadable: not saved, honestly.
+ */
+static int
+record_bytes(const char *dir, int dfd, const char *name,
+    struct spoolrec *rec, struct buf *enc)
+{
+	struct stat	 st;
+	int		 waiting = 0;
+
+	if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0) {
+		if (waiting_reference(dfd, name, rec->reference) == 0)
+			waiting = 1;
+		else if (errno != ENOENT) {	/* ENOENT: just replayed */
+			LOG_ERR("a waiting spool file is unreadable");
+			return -1;
+		}
+	}
+	if (!waiting && rec->has_digest &&
+	    spoolwait_other_answers(dir, name))
+		answers_reference(rec->idem, rec->digest, rec->reference);
+	else if (!waiting)
+		token_reference(rec->idem, rec->reference);
+	if (spoolrec_encode(rec, enc) == -1) {
+		LOG_ERR("cannot encode the record");
+		return -1;
+	}
+	return 0;
+}
+
 enum spool_result
-spool_write(const char *dir, const struct spoolrec *rec,
+spool_write(const char *dir, struct spoolrec *rec,
     const struct spool_cap *cap)
 {
 	struct buf		 enc = { 0 };
@@ -74,18 +136,16 @@ spool_write(const char *dir, const struct spoolrec *rec,
 	int			 dfd = -1, fd = -1, made = 0;
 	enum spool_result	 rc = SPOOL_ERROR;
 
-	spoolrec_name(rec->idem, name);
+	spoolrec_name(rec, name);
 	/* The pid makes the temporary name ours alone, even when two
 	 * workers spool the same key at once (a double click). */
 	snprintf(tmp, sizeof(tmp), ".%s.%d.tmp", name, (int)getpid());
-	if (spoolrec_encode(rec, &enc) == -1) {
-		LOG_ERR("cannot encode the record");
-		goto out;
-	}
 	if ((dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1) {
 		LOG_ERR("%s: %s", dir, strerror(errno));
 		goto out;
 	}
+	if (record_bytes(dir, dfd, name, rec, &enc) == -1)
+		goto out;
 	if ((rc = spool_dir_room(dfd, name, enc.len, cap)) != SPOOL_OK)
 		goto out;
 	rc = SPOOL_ERROR;
@@ -113,11 +173,17 @@ spool_write(const char *dir, const struct spoolrec *rec,
 		goto out;
 	}
 	fd = -1;
-	/* link() rather than rename(): a record already there for this key
-	 * (an earlier post of the same token) is kept, and that is success. */
-	if (linkat(dfd, tmp, dfd, name, 0) == -1 && errno != EEXIST) {
-		LOG_ERR("cannot name a spool file: %s", strerror(errno));
-		goto out;
+	/* link() rather than rename(): a record already there for this
+	 * name (the same token and the same answers, spooled a moment ago by
+	 * a double click) is kept, and that is success, with its reference.
+	 * Other answers have another name: a correction is never dropped. */
+	if (linkat(dfd, tmp, dfd, name, 0) == -1) {
+		if (errno != EEXIST) {
+			LOG_ERR("cannot name a spool file: %s",
+			    strerror(errno));
+			goto out;
+		}
+		(void)waiting_reference(dfd, name, rec->reference);
 	}
 	if (unlinkat(dfd, tmp, 0) == 0)
 		made = 0;
@@ -274,13 +340,16 @@ replay_one(int dfd, const char *name, struct store *st,
 		LOG_ERR("malformed spool file");
 		goto aside;
 	}
-	spoolrec_name(rec.idem, want);
+	spoolrec_name(&rec, want);
 	if (strcmp(want, name) != 0) {
 		LOG_ERR("spool file named for another key");
 		goto aside;
 	}
+	/* The reference she was shown, whether the database finds it the
+	 * token's first answers or a correction (spool_write chose it). */
 	res = store_submit(st, rec.version_id, rec.idem, rec.reference,
-	    rec.plain.data, &rec.sealed, rec.key_id, stored);
+	    rec.plain.data, &rec.sealed, rec.key_id,
+	    rec.has_digest ? rec.digest : NULL, rec.reference, stored);
 	/* Refused for now: store.c said why, once; the record stays. */
 	if (res == STORE_DOWN || res == STORE_ERROR)
 		goto out;
@@ -339,7 +408,7 @@ spool_replay(const char *dir, struct store *st, size_t max,
 {
 	DIR		*d = NULL;
 	struct dirent	*e;
-	char		(*names)[SPOOLREC_NAME] = NULL;
+	struct spoolwait *names = NULL;
 	size_t		 n = 0, i, done = 0, streak = 0;
 	time_t		 now = time(NULL);
 	int		 dfd = -1, rc = -1;
@@ -361,17 +430,16 @@ spool_replay(const char *dir, struct store *st, size_t max,
 	}
 	/* Names first, work after: the directory changes under us. */
 	while ((e = readdir(d)) != NULL) {
-		if (spoolrec_is_name(e->d_name)) {
-			if (n < max)
-				memcpy(names[n++], e->d_name, SPOOLREC_NAME);
-			else
-				t->left++;
-		} else if (is_tmp_name(e->d_name))
+		if (spoolrec_is_name(e->d_name))
+			t->left += (size_t)spoolwait_keep(dfd, e->d_name,
+			    names, &n, max);
+		else if (is_tmp_name(e->d_name))
 			sweep_tmp(dfd, e->d_name, now);
 	}
+	spoolwait_sort(names, n);
 	for (i = 0; i < n; i++) {
 		done++;
-		res = replay_one(dfd, names[i], st, t);
+		res = replay_one(dfd, names[i].name, st, t);
 		if (res == STORE_DOWN) {
 			t->down = 1;
 			break;

@@ -56,8 +56,8 @@ static const struct store_stmt stmts[STMT__MAX] = {
 	/* vawg_public: the one write the public pool may make. */
 	[STMT_SUBMIT] = { "submit",
 	    "SELECT vawg.submit($1::integer, $2::bytea, $3::text, $4::jsonb, "
-	    "$5::bytea, $6::text)", 6, PGRES_TUPLES_OK, SUBMIT__COLS,
-	    STORE_RESEND, 0 },
+	    "$5::bytea, $6::text, $7::bytea, $8::text)", 8, PGRES_TUPLES_OK,
+	    SUBMIT__COLS, STORE_RESEND, 0 },
 	[STMT_BEGIN] = { "begin", "BEGIN", 0, PGRES_COMMAND_OK, 0,
 	    STORE_RESEND, 0 },
 	[STMT_ROLLBACK] = { "rollback", "ROLLBACK", 0, PGRES_COMMAND_OK, 0,
@@ -417,7 +417,8 @@ store_ping(struct store *s)
 enum store_result
 store_submit(struct store *s, int32_t version_id, const unsigned char *idem,
     const char *reference, const char *plain_json, const struct buf *sealed,
-    const char *key_id, char ref_out[REFERENCE_TEXT])
+    const char *key_id, const unsigned char *digest, const char *correction,
+    char ref_out[REFERENCE_TEXT])
 {
 	struct store_args	 a = { 0 };
 	enum store_result	 res;
@@ -430,6 +431,12 @@ store_submit(struct store *s, int32_t version_id, const unsigned char *idem,
 	store_arg_text(&a, plain_json);
 	store_arg_bytes(&a, sealed->data, sealed->len);
 	store_arg_text(&a, key_id);
+	/* NULL digest: a record from before digests, stored as then. */
+	if (digest != NULL)
+		store_arg_bytes(&a, digest, ANSWERS_DIGEST_BYTES);
+	else
+		store_arg_text(&a, NULL);
+	store_arg_text(&a, digest != NULL ? correction : NULL);
 	if ((r = store_run(s, &stmts[STMT_SUBMIT], &a, &res)) == NULL)
 		return res;
 	got = PQntuples(r) == 1 ? PQgetvalue(r, 0, SUBMIT_REFERENCE) : "";

@@ -2,8 +2,10 @@
  * store.h: the public side's storage, and the one path every statement of
  * the library takes.  The database connection, its execution path and the
  * public pool's statements (store.c), the form definitions (store_forms.c),
+ * the answers' digest that tells a retry from a correction (answers.c),
  * the durable spool that stands in for the database while it is away
- * (spoolrec.c, the record's bytes; spool.c, the folder and its replay).
+ * (spoolrec.c, the record's bytes; spoolwait.c, the records waiting;
+ * spool.c, the folder and its replay).
  * Statements the staff side runs are in staffdb.h.  Programs call the named
  * functions; only the library's store*.c files hold SQL and use the
  * execution path below.
@@ -39,14 +41,19 @@ void		 store_close(struct store *);	/* NULL-safe */
 /* 0 when the database answers a trivial query, -1 otherwise. */
 int		 store_ping(struct store *);
 /*
- * Calls vawg.submit().  On STORE_OK, ref_out holds the reference stored for
- * this idempotency key, which is the given one unless an earlier post of
- * the same token got there first.
+ * Calls vawg.submit() (sql/010).  digest (ANSWERS_DIGEST_BYTES, or NULL:
+ * unknown) tells the same answers from a correction: the token's first
+ * post is stored with reference, a later one with other answers as a new
+ * row with correction (its reference), linked to the first.  On STORE_OK,
+ * ref_out holds the reference of the row that holds these answers: an
+ * earlier one's when the same answers were stored before (or the token's
+ * row predates digests).
  */
 enum store_result store_submit(struct store *, int32_t version_id,
 		    const unsigned char *idem, const char *reference,
 		    const char *plain_json, const struct buf *sealed,
-		    const char *key_id, char ref_out[REFERENCE_TEXT]);
+		    const char *key_id, const unsigned char *digest,
+		    const char *correction, char ref_out[REFERENCE_TEXT]);
 /*
  * store_forms.c: loads every version of every form (all) or only the
  * current ones into out (free with formset_free), over a connection of its
@@ -54,6 +61,28 @@ enum store_result store_submit(struct store *, int32_t version_id,
  */
 int		 store_load_versions(const char *conninfo, struct formset *out,
 		    int all);
+
+/* ---- answers.c: the same answers, or a correction (pure) ---- */
+
+#define ANSWERS_KEY_BYTES	32	/* crypto_kdf_KEYBYTES */
+#define ANSWERS_DIGEST_BYTES	32
+
+/* The digest's key, derived from the token key (TOKEN_KEY_BYTES).  0 / -1. */
+CHECKED int	 answers_key(const unsigned char *token_key,
+		    unsigned char out[ANSWERS_KEY_BYTES]);
+/*
+ * Keyed BLAKE2b of f's id, version and validated answers vals (f->nfields
+ * of them) in canonical form: the definition's field order, ticked boxes
+ * in the options' order.  0 / -1.
+ */
+CHECKED int	 answers_digest(const unsigned char key[ANSWERS_KEY_BYTES],
+		    const struct form *f, const struct fieldval *vals,
+		    unsigned char out[ANSWERS_DIGEST_BYTES]);
+/* The reference of a correction: derived from the token's nonce and the
+ * digest, as token_reference() derives a first post's from the nonce. */
+void		 answers_reference(const unsigned char *idem,
+		    const unsigned char digest[ANSWERS_DIGEST_BYTES],
+		    char out[REFERENCE_TEXT]);
 
 /* ---- store.c: the one execution path, for cgi-src/lib/store*.c only ---- */
 
@@ -130,12 +159,21 @@ int		 store_rollback(struct store *);
 /* ---- spoolrec.c: a spooled submission as bytes (pure) ---- */
 
 #define SPOOLREC_MAX	(64u << 20)	/* largest record file, bytes */
-#define SPOOLREC_NAME	37		/* 32 hex digits, ".rec" and NUL */
+/* "<idem hex>-<digest hex>.rec" and NUL; a record from before digests
+ * (format 1) is "<idem hex>.rec". */
+#define SPOOLREC_IDEM_HEX	(TOKEN_NONCE_BYTES * 2)
+#define SPOOLREC_NAME	(SPOOLREC_IDEM_HEX + 1 + ANSWERS_DIGEST_BYTES * 2 + \
+			 sizeof(".rec"))
 
 /* Exactly what store_submit() takes, and nothing else. */
 struct spoolrec {
 	int32_t		 version_id;
 	unsigned char	 idem[TOKEN_NONCE_BYTES];
+	/* The answers' digest; has_digest 0 for a format 1 record. */
+	unsigned char	 digest[ANSWERS_DIGEST_BYTES];
+	int		 has_digest;
+	/* The reference she was shown: the token's (token_reference), or a
+	 * correction's (answers_reference).  Stored as it is on replay. */
 	char		 reference[REFERENCE_TEXT];
 	char		 key_id[SEAL_KEY_ID_HEX];
 	struct buf	 plain;		/* owned: the plain answers' JSON */
@@ -148,9 +186,10 @@ enum spoolrec_result {
 	SPOOLREC_NOMEM,
 };
 
-/* The record's file name, "<idem hex>.rec". */
-void	 spoolrec_name(const unsigned char *idem, char out[SPOOLREC_NAME]);
-int	 spoolrec_is_name(const char *);	/* 1 / 0 */
+/* The record's file name: by key and digest, so a correction is a
+ * record of its own beside the first; "<idem hex>.rec" without one. */
+void	 spoolrec_name(const struct spoolrec *, char out[SPOOLREC_NAME]);
+int	 spoolrec_is_name(const char *);	/* 1 / 0, either form */
 /* Appends the record's bytes to out.  0 / -1 (out unchanged). */
 int	 spoolrec_encode(const struct spoolrec *, struct buf *out);
 /*
@@ -161,6 +200,25 @@ int	 spoolrec_encode(const struct spoolrec *, struct buf *out);
 enum spoolrec_result spoolrec_parse(const char *in, size_t len,
 	    struct spoolrec *out);
 void	 spoolrec_free(struct spoolrec *);	/* wipes; NULL-safe */
+
+/* ---- spoolwait.c: the records waiting, in order of arrival ---- */
+
+/* A record's name, and when it was written (ns since the epoch). */
+struct spoolwait {
+	char	 name[SPOOLREC_NAME];
+	int64_t	 at;
+};
+
+/*
+ * Keeps the record name (in the folder dfd) among the max oldest in
+ * w[0..*n), *n growing up to max.  1 when a record was left for a later
+ * pass (this one or a newer one it replaced), else 0.
+ */
+int	 spoolwait_keep(int dfd, const char *name, struct spoolwait *w,
+	    size_t *n, size_t max);
+void	 spoolwait_sort(struct spoolwait *w, size_t n);	/* oldest first */
+/* 1 when a record of name's key with other answers waits in dir, else 0. */
+int	 spoolwait_other_answers(const char *dir, const char *name);
 
 /* ---- spool.c: the durable spool and its replay ---- */
 
@@ -188,10 +246,13 @@ enum spool_result {
 
 /*
  * Writes rec durably into dir as spoolrec_name(): temporary file, fsync,
- * link, fsync of dir, unless cap (borrowed) would be passed.  Anything but
- * SPOOL_OK means the user must be told her answers were not saved.
+ * link, fsync of dir, unless cap (borrowed) would be passed.  First sets
+ * rec->reference to the one its replay will store: the waiting record's
+ * when the same answers wait already, a correction's (answers_reference)
+ * when other answers of the same token wait, else the token's.  Anything
+ * but SPOOL_OK means the user must be told her answers were not saved.
  */
-enum spool_result spool_write(const char *dir, const struct spoolrec *rec,
+enum spool_result spool_write(const char *dir, struct spoolrec *rec,
 	    const struct spool_cap *cap);
 /* Records waiting in dir, or -1 if it cannot be read. */
 long	 spool_depth(const char *dir);

@@ -62,6 +62,13 @@ load_keys(struct app *app)
 	if (file_read_secret(path, TOKEN_KEY_BYTES, &app->token_key) ==
 	    -1)
 		return -1;
+	/* Its own key for the answers' digest (lib/answers.c), so the MAC
+	 * key of the tokens is used for nothing else. */
+	if ((app->answers_key = sodium_malloc(ANSWERS_KEY_BYTES)) == NULL ||
+	    answers_key(app->token_key, app->answers_key) == -1) {
+		LOG_ERR("cannot derive the answers' key");
+		return -1;
+	}
 	LOG_INFO("sealing to key %s (fingerprint %s)", app->pub.key_id,
 	    app->pub.fingerprint);
 	return 0;
@@ -216,6 +223,7 @@ main(void)
 	page_cache_free(&app);
 	formset_free(&app.forms);
 	sodium_free(app.token_key);
+	sodium_free(app.answers_key);
 	/* Fails once root is dropped (the folder is not ours to enter):
 	 * conf/stack.sh removes the socket before each start. */
 	unlink(cfg.socket_path);

@@ -50,6 +50,7 @@ struct app {
 	struct page_cache	*cache;		/* pages of forms, or NULL */
 	struct seal_pub		 pub;
 	unsigned char		*token_key;	/* sodium_malloc()ed */
+	unsigned char		*answers_key;	/* the same, from token_key */
 	struct store		*store;		/* per worker */
 };
 

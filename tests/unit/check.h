@@ -80,6 +80,7 @@ UNIT_TABLE(json);
 UNIT_TABLE(token);
 UNIT_TABLE(seal);
 UNIT_TABLE(form);
+UNIT_TABLE(answers);
 UNIT_TABLE(spool);
 UNIT_TABLE(csv);
 UNIT_TABLE(csv_bidi);
