@@ -37,7 +37,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "store.h"
+#include "spool.h"
 
 #define FAILED_DIR	SPOOL_FAILED
 #define STALE_TMP	60	/* seconds before a temporary file is litter */
@@ -68,63 +68,24 @@ is_tmp_name(const char *name)
 	    strcmp(name + len - 4, ".tmp") == 0;
 }
 
-static int	read_record(int, const char *, struct buf *);	/* below */
-
-/* The reference of the record waiting as name, into ref.  0 / -1. */
+/* Creates the private temporary file tmp in dfd.  fd, or -1 (logged). */
 static int
-waiting_reference(int dfd, const char *name, char ref[REFERENCE_TEXT])
+open_tmp(int dfd, const char *tmp)
 {
-	struct buf	 raw = { 0 };
-	struct spoolrec	 rec;
-	int		 rc = -1;
+	int	 fd;
 
-	if (read_record(dfd, name, &raw) == 0) {
-		if (spoolrec_parse(raw.data, raw.len, &rec) == SPOOLREC_OK) {
-			memcpy(ref, rec.reference, REFERENCE_TEXT);
-			spoolrec_free(&rec);
-			rc = 0;
-		} else
-			errno = EINVAL;
+	fd = openat(dfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
+	    O_CLOEXEC, 0600);
+	if (fd == -1 && errno == EEXIST) {
+		/* Left by a dead process that had our pid: only we could
+		 * be writing this name now. */
+		(void)unlinkat(dfd, tmp, 0);
+		fd = openat(dfd, tmp, O_WRONLY | O_CREAT | O_EXCL |
+		    O_NOFOLLOW | O_CLOEXEC, 0600);
 	}
-	buf_free(&raw);
-	return rc;
-}
-
-/*
- * rec's bytes into enc, with the reference its replay will store in
- * rec->reference: the waiting record's for the same answers; a
- * correction's when other answers of the token wait (replayed first, they
- * take the token's own); else the token's.  (When the token's first
- * answers are in the database already, the spool cannot know: the
- * correction keeps the token's reference, and sql/010 stores it with
- * that one, linked.)  0, or -1 (logged) when the same answers' record is
- * there but unreadable: not saved, honestly.
- */
-static int
-record_bytes(const char *dir, int dfd, const char *name,
-    struct spoolrec *rec, struct buf *enc)
-{
-	struct stat	 st;
-	int		 waiting = 0;
-
-	if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0) {
-		if (waiting_reference(dfd, name, rec->reference) == 0)
-			waiting = 1;
-		else if (errno != ENOENT) {	/* ENOENT: just replayed */
-			LOG_ERR("a waiting spool file is unreadable");
-			return -1;
-		}
-	}
-	if (!waiting && rec->has_digest &&
-	    spoolwait_other_answers(dir, name))
-		answers_reference(rec->idem, rec->digest, rec->reference);
-	else if (!waiting)
-		token_reference(rec->idem, rec->reference);
-	if (spoolrec_encode(rec, enc) == -1) {
-		LOG_ERR("cannot encode the record");
-		return -1;
-	}
-	return 0;
+	if (fd == -1)
+		LOG_ERR("cannot create a spool file: %s", strerror(errno));
+	return fd;
 }
 
 enum spool_result
@@ -144,24 +105,13 @@ spool_write(const char *dir, struct spoolrec *rec,
 		LOG_ERR("%s: %s", dir, strerror(errno));
 		goto out;
 	}
-	if (record_bytes(dir, dfd, name, rec, &enc) == -1)
+	if (spoolwait_prepare(dir, dfd, name, rec, &enc) == -1)
 		goto out;
 	if ((rc = spool_dir_room(dfd, name, enc.len, cap)) != SPOOL_OK)
 		goto out;
 	rc = SPOOL_ERROR;
-	fd = openat(dfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
-	    O_CLOEXEC, 0600);
-	if (fd == -1 && errno == EEXIST) {
-		/* Left by a dead process that had our pid: only we could
-		 * be writing this name now. */
-		(void)unlinkat(dfd, tmp, 0);
-		fd = openat(dfd, tmp, O_WRONLY | O_CREAT | O_EXCL |
-		    O_NOFOLLOW | O_CLOEXEC, 0600);
-	}
-	if (fd == -1) {
-		LOG_ERR("cannot create a spool file: %s", strerror(errno));
+	if ((fd = open_tmp(dfd, tmp)) == -1)
 		goto out;
-	}
 	made = 1;
 	if (file_write_all(fd, enc.data, enc.len) == -1 || fsync(fd) == -1) {
 		LOG_ERR("cannot write a spool file: %s", strerror(errno));
@@ -183,7 +133,7 @@ spool_write(const char *dir, struct spoolrec *rec,
 			    strerror(errno));
 			goto out;
 		}
-		(void)waiting_reference(dfd, name, rec->reference);
+		(void)spoolwait_reference(dfd, name, rec->reference);
 	}
 	if (unlinkat(dfd, tmp, 0) == 0)
 		made = 0;
@@ -217,42 +167,6 @@ spool_depth(const char *dir)
 			n++;
 	closedir(d);
 	return n;
-}
-
-/* Reads a whole record file, refusing anything but a small regular file. */
-static int
-read_record(int dfd, const char *name, struct buf *out)
-{
-	struct stat	 st;
-	char		 chunk[8192];
-	ssize_t		 n;
-	int		 fd, rc = -1;
-
-	if ((fd = openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) == -1)
-		return -1;
-	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode) ||
-	    st.st_size > (off_t)SPOOLREC_MAX) {
-		errno = EINVAL;
-		goto out;
-	}
-	for (;;) {
-		if ((n = read(fd, chunk, sizeof(chunk))) == -1) {
-			if (errno == EINTR)
-				continue;
-			goto out;
-		}
-		if (n == 0)
-			break;
-		if (out->len + (size_t)n > SPOOLREC_MAX ||
-		    buf_append(out, chunk, (size_t)n) == -1) {
-			errno = ENOMEM;
-			goto out;
-		}
-	}
-	rc = 0;
-out:
-	close(fd);
-	return rc;
 }
 
 /*
@@ -320,7 +234,7 @@ replay_one(int dfd, const char *name, struct store *st,
 	enum store_result	 res = STORE_ERROR;
 
 	memset(&rec, 0, sizeof(rec));
-	if (read_record(dfd, name, &raw) == -1) {
+	if (spoolwait_read(dfd, name, &raw) == -1) {
 		if (errno == ENOENT)	/* another replayer took it */
 			res = STORE_OK;
 		else if (errno == ENOMEM)

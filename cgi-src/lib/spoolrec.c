@@ -31,7 +31,7 @@
 
 #include <sodium.h>
 
-#include "store.h"
+#include "spool.h"
 
 #define MAGIC1		"vawg-spool 1\n"	/* no digest */
 #define MAGIC		"vawg-spool 2\n"

@@ -1,6 +1,6 @@
 /*
  * store.c: the database connection, the one path every statement of the
- * library takes, and the public pool's two statements (ping, submit).
+ * library takes, and its ping (vawg.submit() is in store_submit.c).
  * SQL lives only in cgi-src/lib/store*.c, each file's statements in a
  * table (enum with a __MAX sentinel, a parallel array of struct
  * store_stmt), only as prepared statements with bound parameters
@@ -35,29 +35,22 @@
 
 #include "staffdb.h"
 
-/* Room for every statement of the library (26), and more to come. */
-#define PREPARED_MAX	48
+/* Room for every statement of the library (30 today), and more to come. */
+#define PREPARED_MAX	96
 
 enum stmt {
 	STMT_PING,
-	STMT_SUBMIT,
 	STMT_BEGIN,
 	STMT_ROLLBACK,
 	STMT__MAX
 };
 
-/* The columns: ping's constant; submit's reference stored for the key. */
+/* The column: ping's constant. */
 enum { PING_ONE, PING__COLS };
-enum { SUBMIT_REFERENCE, SUBMIT__COLS };
 
 static const struct store_stmt stmts[STMT__MAX] = {
 	[STMT_PING] = { "ping", "SELECT 1", 0, PGRES_TUPLES_OK, PING__COLS,
 	    STORE_RESEND, 0 },
-	/* vawg_public: the one write the public pool may make. */
-	[STMT_SUBMIT] = { "submit",
-	    "SELECT vawg.submit($1::integer, $2::bytea, $3::text, $4::jsonb, "
-	    "$5::bytea, $6::text, $7::bytea, $8::text)", 8, PGRES_TUPLES_OK,
-	    SUBMIT__COLS, STORE_RESEND, 0 },
 	[STMT_BEGIN] = { "begin", "BEGIN", 0, PGRES_COMMAND_OK, 0,
 	    STORE_RESEND, 0 },
 	[STMT_ROLLBACK] = { "rollback", "ROLLBACK", 0, PGRES_COMMAND_OK, 0,
@@ -412,40 +405,4 @@ store_ping(struct store *s)
 	r = store_run(s, &stmts[STMT_PING], NULL, NULL);
 	PQclear(r);
 	return r ? 0 : -1;
-}
-
-enum store_result
-store_submit(struct store *s, int32_t version_id, const unsigned char *idem,
-    const char *reference, const char *plain_json, const struct buf *sealed,
-    const char *key_id, const unsigned char *digest, const char *correction,
-    char ref_out[REFERENCE_TEXT])
-{
-	struct store_args	 a = { 0 };
-	enum store_result	 res;
-	PGresult		*r;
-	const char		*got;
-
-	store_arg_int(&a, version_id);
-	store_arg_bytes(&a, idem, TOKEN_NONCE_BYTES);
-	store_arg_text(&a, reference);
-	store_arg_text(&a, plain_json);
-	store_arg_bytes(&a, sealed->data, sealed->len);
-	store_arg_text(&a, key_id);
-	/* NULL digest: a record from before digests, stored as then. */
-	if (digest != NULL)
-		store_arg_bytes(&a, digest, ANSWERS_DIGEST_BYTES);
-	else
-		store_arg_text(&a, NULL);
-	store_arg_text(&a, digest != NULL ? correction : NULL);
-	if ((r = store_run(s, &stmts[STMT_SUBMIT], &a, &res)) == NULL)
-		return res;
-	got = PQntuples(r) == 1 ? PQgetvalue(r, 0, SUBMIT_REFERENCE) : "";
-	if (strlen(got) != REFERENCE_TEXT - 1) {
-		LOG_ERR("submit returned no reference");
-		PQclear(r);
-		return STORE_ERROR;
-	}
-	memcpy(ref_out, got, REFERENCE_TEXT);
-	PQclear(r);
-	return STORE_OK;
 }

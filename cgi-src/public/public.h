@@ -13,7 +13,7 @@
 #include "base.h"
 #include "crypto.h"
 #include "form.h"
-#include "store.h"
+#include "spool.h"
 #include "web.h"
 
 /* ---- config.c: the public pool's settings, read once at start ---- */

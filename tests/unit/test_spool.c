@@ -10,7 +10,7 @@
 
 #include <sodium.h>
 
-#include "store.h"
+#include "spool.h"
 #include "check.h"
 
 #define VERSION_ID	42
