@@ -1082,6 +1082,15 @@ def sign_in():
     return cookie
 
 
+def dashboard_csrf(cookie):
+    """The session's synchronizer token, from the dashboard's forms."""
+    st, _, page = req('GET', '/admin/', headers={'Cookie': cookie})
+    m = re.search(rb'name="_csrf" value="([^"]+)"', page)
+    if st != 200 or not m:
+        die('GET /admin/: %d, no _csrf' % st)
+    return m.group(1).decode()
+
+
 def export_log_line(offset):
     """(rows, not opened) from the admin log's line for the export."""
     with open(os.path.join(VAR, 'log', 'admin.log'), 'rb') as f:
@@ -1114,6 +1123,7 @@ def cmd_export(args):
         frm = d1
         to = {'day1': d1, 'day2': d2}[to]
     cookie = sign_in()
+    csrf = dashboard_csrf(cookie)
     want = int(psql(
         "SELECT count(*) FROM vawg.submission s JOIN vawg.form_version v ON "
         "v.id = s.version_id JOIN vawg.form f ON f.id = v.form_id WHERE "
@@ -1141,12 +1151,14 @@ def cmd_export(args):
     th.start()
     t0 = time.monotonic()
     # curl reads the stream and throws it away: the cheapest client.
+    # The export is a POST carrying the session's CSRF token (issue 14).
     p = subprocess.run(
         ['curl', '-sS', '-o', '/dev/null', '--max-time', '300',
          '-H', 'Cookie: ' + cookie, '-w',
          '%{http_code} %{size_download} %{content_type}',
-         'http://127.0.0.1:%d/admin/export?form=consultation&from=%s&to=%s'
-         '&format=csv' % (PORT, frm, to)],
+         '--data', 'form=consultation&from=%s&to=%s&format=csv&_csrf=%s'
+         % (frm, to, quote(csrf)),
+         'http://127.0.0.1:%d/admin/export' % PORT],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=330)
     t1 = time.monotonic()
     stop.set()
@@ -1154,7 +1166,7 @@ def cmd_export(args):
     cpu.stop()
     w = p.stdout.decode().split(' ', 2)
     if p.returncode != 0 or w[0] != '200' or 'text/csv' not in w[2]:
-        die('GET /admin/export: %s %s' % (p.stdout.decode(),
+        die('POST /admin/export: %s %s' % (p.stdout.decode(),
                                            p.stderr.decode()[:300]))
     nbytes = int(w[1])
     time.sleep(0.2)
