@@ -27,6 +27,7 @@
  * replay is idempotent too.
  */
 #include <assert.h>
+#include <poll.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -271,6 +272,28 @@ store_said_no(struct store *s, const struct store_stmt *st,
  * second try only on a connection that is really gone: a server that says
  * "going away" on a live one gets no retry.
  */
+/*
+ * Before a write that cannot be sent twice: an idle connection with input
+ * waiting holds what the server said unasked, and on these connections
+ * (no LISTEN) that is its goodbye (a FATAL from pg_terminate_backend() or
+ * a shutdown).  Marked stale, it is reset before the write goes out, so
+ * the write's outcome is known instead of lost with the old connection.
+ */
+static void
+store_probe(struct store *s)
+{
+	struct pollfd	 p;
+
+	if (s->conn == NULL || s->in_txn || PQstatus(s->conn) != CONNECTION_OK ||
+	    PQtransactionStatus(s->conn) != PQTRANS_IDLE)
+		return;
+	p.fd = PQsocket(s->conn);
+	p.events = POLLIN;
+	p.revents = 0;
+	if (p.fd != -1 && poll(&p, 1, 0) == 1)
+		s->stale = 1;
+}
+
 static PGresult *
 store_exec(struct store *s, const struct store_stmt *st,
     const struct store_args *a, struct rows *rows, enum store_result *res)
@@ -279,6 +302,8 @@ store_exec(struct store *s, const struct store_stmt *st,
 	int		 attempt, sent;
 
 	assert(a == NULL ? st->nparams == 0 : a->n == st->nparams);
+	if (st->send == STORE_ONCE)
+		store_probe(s);
 	for (attempt = 0; attempt < 2; attempt++) {
 		if (store_ensure(s) == -1)
 			break;
