@@ -51,7 +51,7 @@ LIB_BASE   = buf log json env file
 LIB_TEXT   = utf8 urlenc csv cookie
 LIB_CRYPTO = token seal keyfile unseal keyring
 LIB_FORM   = form field pairs
-LIB_STORE  = store store_forms spoolrec spool spool_dir store_account store_throttle \
+LIB_STORE  = store store_forms store_replay spoolrec spool spool_dir store_account store_throttle \
 	     store_session store_audit store_export store_counts store_purge
 LIB_EXPORT = export export_open
 LIB_WEB	   = http pool page

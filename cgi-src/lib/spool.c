@@ -65,6 +65,20 @@ is_tmp_name(const char *name)
 	    strcmp(name + len - 4, ".tmp") == 0;
 }
 
+/*
+ * The record's bytes, carrying the time of her post: the replay dates the
+ * row by it, which starts the retention clock (store_replay.c).
+ */
+static int
+encode_dated(const struct spoolrec *rec, struct buf *out)
+{
+	struct spoolrec	 dated = *rec;	/* borrows rec's buffers */
+
+	if (dated.received == 0)
+		dated.received = (int64_t)time(NULL);
+	return spoolrec_encode(&dated, out);
+}
+
 enum spool_result
 spool_write(const char *dir, const struct spoolrec *rec,
     const struct spool_cap *cap)
@@ -78,7 +92,7 @@ spool_write(const char *dir, const struct spoolrec *rec,
 	/* The pid makes the temporary name ours alone, even when two
 	 * workers spool the same key at once (a double click). */
 	snprintf(tmp, sizeof(tmp), ".%s.%d.tmp", name, (int)getpid());
-	if (spoolrec_encode(rec, &enc) == -1) {
+	if (encode_dated(rec, &enc) == -1) {
 		LOG_ERR("cannot encode the record");
 		goto out;
 	}
@@ -249,6 +263,7 @@ replay_one(int dfd, const char *name, struct store *st,
 {
 	struct buf		 raw = { 0 };
 	struct spoolrec		 rec;
+	struct stat		 st_rec;
 	char			 want[SPOOLREC_NAME], stored[REFERENCE_TEXT];
 	enum spoolrec_result	 pr;
 	enum store_result	 res = STORE_ERROR;
@@ -279,8 +294,13 @@ replay_one(int dfd, const char *name, struct store *st,
 		LOG_ERR("spool file named for another key");
 		goto aside;
 	}
-	res = store_submit(st, rec.version_id, rec.idem, rec.reference,
-	    rec.plain.data, &rec.sealed, rec.key_id, stored);
+	/* A record written before records carried her post's time was
+	 * written at it: the file's mtime says when (link keeps it). */
+	if (rec.received == 0 && fstatat(dfd, name, &st_rec,
+	    AT_SYMLINK_NOFOLLOW) == 0)
+		rec.received = (int64_t)st_rec.st_mtime;
+	res = store_submit_at(st, rec.version_id, rec.idem, rec.reference,
+	    rec.plain.data, &rec.sealed, rec.key_id, rec.received, stored);
 	/* Refused for now: store.c said why, once; the record stays. */
 	if (res == STORE_DOWN || res == STORE_ERROR)
 		goto out;

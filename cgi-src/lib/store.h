@@ -48,6 +48,16 @@ enum store_result store_submit(struct store *, int32_t version_id,
 		    const char *plain_json, const struct buf *sealed,
 		    const char *key_id, char ref_out[REFERENCE_TEXT]);
 /*
+ * store_replay.c: the same for a post made at Unix time received (the
+ * spool's replay): the row it inserts is dated then, as vawg.received_at()
+ * bounds it (sql/012); received 0 is store_submit().
+ */
+enum store_result store_submit_at(struct store *, int32_t version_id,
+		    const unsigned char *idem, const char *reference,
+		    const char *plain_json, const struct buf *sealed,
+		    const char *key_id, int64_t received,
+		    char ref_out[REFERENCE_TEXT]);
+/*
  * store_forms.c: loads every version of every form (all) or only the
  * current ones into out (free with formset_free), over a connection of its
  * own opened with conninfo (borrowed).  0 / -1 (logged; out empty).
@@ -132,7 +142,7 @@ int		 store_rollback(struct store *);
 #define SPOOLREC_MAX	(64u << 20)	/* largest record file, bytes */
 #define SPOOLREC_NAME	37		/* 32 hex digits, ".rec" and NUL */
 
-/* Exactly what store_submit() takes, and nothing else. */
+/* Exactly what store_submit_at() takes, and nothing else. */
 struct spoolrec {
 	int32_t		 version_id;
 	unsigned char	 idem[TOKEN_NONCE_BYTES];
@@ -140,6 +150,9 @@ struct spoolrec {
 	char		 key_id[SEAL_KEY_ID_HEX];
 	struct buf	 plain;		/* owned: the plain answers' JSON */
 	struct buf	 sealed;	/* owned: the envelope */
+	/* Unix time of her post, which starts the retention clock; 0 in a
+	 * record written before records carried it (the file's mtime then). */
+	int64_t		 received;
 };
 
 enum spoolrec_result {
