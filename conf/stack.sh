@@ -380,7 +380,11 @@ logs_age() {
 	elif [ -n "$(find "$stamp" -mmin +1439)" ]; then
 		for f in "$VAR"/log/*.log; do
 			[ -s "$f" ] || continue
-			cp -p "$f" "$f.$day" && : >"$f"
+			# The copy is root's, like every log: the
+			# operator's to read, no writer's to change.
+			cp --preserve=timestamps "$f" "$f.$day" &&
+			    chown root:adm "$f.$day" && chmod 640 "$f.$day" &&
+			    : >"$f"
 		done
 		touch "$stamp"
 	fi
