@@ -4,6 +4,7 @@
 # pool and nginx.  `make run`, `make stop` and the tests call it.
 #
 #   bash conf/stack.sh deps|start|stop|status|migrate|psql|reload|pg-start|pg-stop
+#                      |restart-purge (the purge loop, with the settings given)
 #
 # Settings (environment, with defaults):
 #   VAWG_VAR      data folder (var/): pgdata/ run/ fcgi/ log/ keys/ nginx/
@@ -19,6 +20,8 @@
 #                 no trusted proxy, since nginx then listens on 127.0.0.1
 #                 in plain HTTP only; else 0]
 #   VAWG_SPOOL_MAX_BYTES 268435456  VAWG_SPOOL_MAX_FILES 10000 (the spool's cap)
+#   VAWG_PURGE_INTERVAL 3600 (seconds between retention purges)
+#   VAWG_LOG_DAYS 14 (days a rotated log is kept)
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -35,6 +38,8 @@ if [ -z "$TRUSTED_PROXY" ]; then
 else
 	ALLOW_PLAIN_HTTP=${VAWG_ADMIN_ALLOW_PLAIN_HTTP:-0}
 fi
+PURGE_INTERVAL=${VAWG_PURGE_INTERVAL:-3600}
+LOG_DAYS=${VAWG_LOG_DAYS:-14}
 WEB_USER=vawgweb
 ADMIN_USER=vawgadmin
 PGBIN=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
@@ -362,6 +367,74 @@ dev_admin() {
 	    --password-out "$VAR/admin-password" --totp-out "$VAR/admin-totp"
 }
 
+# The retention purge (issue 14 item 10): what the pages promise ("We
+# keep your request for 1 year, then delete it") happens with nobody
+# typing a command.  Once at start and then every VAWG_PURGE_INTERVAL
+# seconds, `vawgctl purge` runs as the operator (root), whom the ident map
+# gives the database owner: the one role that may delete a submission, so
+# no pool's role gains a right.  It deletes answers past their form's
+# retention, expired admin sessions, throttle rows that no longer count
+# and failed/ records past retention, and prints how many; a production
+# install runs the same command from a systemd timer (README).  The same
+# loop ages the logs: once a day each non-empty log is copied to
+# NAME.log.YYYYMMDD and emptied in place (every writer holds it open for
+# appending, so it goes on writing at the start), and copies last written
+# over VAWG_LOG_DAYS days ago are deleted.  The loop is its own process
+# group (setsid), stopped whole.
+purge_loop() {
+	local db="host=$VAR/run dbname=vawg user=postgres connect_timeout=3"
+	while :; do
+		"$BIN/vawgctl" purge --spool "$VAR/spool" --db "$db" 2>&1 |
+		    sed "s/^/$(date -u +%FT%TZ) /" || true
+		logs_age
+		sleep "$PURGE_INTERVAL"
+	done
+}
+
+logs_age() {
+	local stamp=$VAR/log-rotated f day
+	day=$(date -u +%Y%m%d)
+	if [ ! -e "$stamp" ]; then
+		touch "$stamp"
+	elif [ -n "$(find "$stamp" -mmin +1439)" ]; then
+		for f in "$VAR"/log/*.log; do
+			[ -s "$f" ] || continue
+			# The copy is root's, like every log: the
+			# operator's to read, no writer's to change.
+			cp --preserve=timestamps "$f" "$f.$day" &&
+			    chown root:adm "$f.$day" && chmod 640 "$f.$day" &&
+			    : >"$f"
+		done
+		touch "$stamp"
+	fi
+	find "$VAR/log" -maxdepth 1 -type f -name '*.log.*' \
+	    -mtime +"$LOG_DAYS" -delete || true
+}
+
+purge_start() {
+	local pidf=$VAR/purge.pid
+	alive "$pidf" && return 0
+	case $PURGE_INTERVAL$LOG_DAYS in
+	*[!0-9]*) die "VAWG_PURGE_INTERVAL and VAWG_LOG_DAYS are whole numbers" ;;
+	esac
+	[ "$PURGE_INTERVAL" -gt 0 ] || die "VAWG_PURGE_INTERVAL must be over 0"
+	log_file purge.log
+	setsid bash "$ROOT/conf/stack.sh" purge-loop \
+	    >>"$VAR/log/purge.log" 2>&1 </dev/null &
+	echo $! >"$pidf"
+}
+
+# The loop and the sleep or vawgctl it waits for.
+purge_stop() {
+	local pidf=$VAR/purge.pid i
+	alive "$pidf" && kill -TERM -- "-$(cat "$pidf")" 2>/dev/null
+	for i in $(seq 1 50); do
+		alive "$pidf" || break
+		sleep 0.1
+	done
+	rm -f "$pidf"
+}
+
 # A pool finishes the requests in hand (up to 5 s) before it exits.
 stop_pid() {
 	local pidf=$1 i
@@ -424,14 +497,17 @@ start() {
 	public_start
 	admin_start
 	nginx_start
+	purge_start
 	say "PostgreSQL: socket in $VAR/run (make psql)"
 	say "logs:       $VAR/log/"
+	say "purge:      every $PURGE_INTERVAL s (log: $VAR/log/purge.log)"
 	say "serving:    http://127.0.0.1:$PORT/"
 	say "admin:      http://127.0.0.1:$PORT/admin/ (user admin, password"
 	say "            in $VAR/admin-password, TOTP secret in $VAR/admin-totp)"
 }
 
 stop() {
+	purge_stop
 	stop_pid "$VAR/nginx/nginx.pid"
 	stop_pid "$VAR/fcgi/public.pid"
 	stop_pid "$VAR/fcgi/admin.pid"
@@ -445,6 +521,8 @@ status() {
 	    say "public pool: stopped"
 	alive "$VAR/fcgi/admin.pid" && say "admin pool: running" ||
 	    say "admin pool: stopped"
+	alive "$VAR/purge.pid" && say "purge loop: running" ||
+	    say "purge loop: stopped"
 	pg_running && say "PostgreSQL: running" || say "PostgreSQL: stopped"
 }
 
@@ -463,7 +541,9 @@ reload)		for p in public admin; do
 		done; true ;;
 restart-public)	stop_pid "$VAR/fcgi/public.pid"; public_start ;;
 restart-admin)	stop_pid "$VAR/fcgi/admin.pid"; admin_start ;;
+restart-purge)	purge_stop; purge_start ;;
+purge-loop)	purge_loop ;;
 pg-start)	pg_start ;;
 pg-stop)	pg_stop "${2:-fast}" ;;
-*)		die "usage: $0 deps|start|stop|status|migrate|psql|reload|restart-public|restart-admin|pg-start|pg-stop" ;;
+*)		die "usage: $0 deps|start|stop|status|migrate|psql|reload|restart-public|restart-admin|restart-purge|pg-start|pg-stop" ;;
 esac

@@ -3,7 +3,11 @@
  *
  *   purge         answers past their form's retention_days deleted, as
  *                 the database owner, each form's purge audited (and a
- *                 purge that found nothing too); --dry-run only counts
+ *                 purge that found nothing too); with them what has
+ *                 expired: admin sessions, sign-in throttle rows, and
+ *                 records in the spool's failed/ older than the shortest
+ *                 retention of any form; --dry-run only counts.  What
+ *                 `make run` runs every hour, and a timer in production
  *   spool-replay  what the public pool spooled while the database was
  *                 away stored now, as vawg_public, exactly as the pool's
  *                 own replayer would (the idempotency key makes the two
@@ -19,9 +23,12 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "ctl.h"
 
@@ -41,10 +48,83 @@ purge_report(const char *form, long long n, void *arg)
 	return 0;
 }
 
+/*
+ * Removes the entries of dir/failed/ last written before cutoff (a record
+ * is written at her post, and moving it keeps that time), or only counts
+ * them on a dry run.  Returns how many, 0 when there is no failed/, or -1.
+ */
+static long
+failed_expire(const char *dir, time_t cutoff, int dry_run)
+{
+	char		 path[PATH_MAX];
+	struct stat	 st;
+	DIR		*d;
+	struct dirent	*e;
+	long		 n = 0;
+	int		 len, fd;
+
+	len = snprintf(path, sizeof(path), "%s/%s", dir, SPOOL_FAILED);
+	if (len < 0 || (size_t)len >= sizeof(path))
+		return -1;
+	if ((d = opendir(path)) == NULL)
+		return errno == ENOENT ? 0 : -1;
+	fd = dirfd(d);
+	while ((e = readdir(d)) != NULL) {
+		if (e->d_name[0] == '.' || fstatat(fd, e->d_name, &st,
+		    AT_SYMLINK_NOFOLLOW) == -1 || !S_ISREG(st.st_mode) ||
+		    st.st_mtime >= cutoff)
+			continue;
+		if (!dry_run && unlinkat(fd, e->d_name, 0) == -1) {
+			n = -1;
+			break;
+		}
+		n++;
+	}
+	if (n > 0 && !dry_run && fsync(fd) == -1)
+		n = -1;
+	closedir(d);
+	return n;
+}
+
+/*
+ * What has expired beside the answers: sessions and throttle rows in the
+ * database, by the admin pool's own limits (the same variables, defaults
+ * and bounds as cgi-src/admin/config.c: set them alike for both), and
+ * failed/ records older than the shortest retention any form promises,
+ * since a record that does not parse cannot say its form.  0 / -1.
+ */
+static int
+purge_stale(struct ctl *c)
+{
+	long long	 idle, max, sessions, throttle;
+	long		 failed = 0;
+	int		 days;
+
+	if (env_num("VAWG_SESSION_IDLE", 1800, 10, 86400, &idle) == -1 ||
+	    env_num("VAWG_SESSION_MAX", 43200, 60, 7 * 86400, &max) == -1 ||
+	    store_purge_stale(c->st, (int)idle, (int)max, c->dry_run,
+	    &sessions, &throttle) == -1 ||
+	    store_retention_min(c->st, &days) == -1)
+		return -1;
+	if (days > 0 && (failed = failed_expire(c->spool, time(NULL) -
+	    (time_t)days * 86400, c->dry_run)) == -1) {
+		fprintf(stderr, "vawgctl: %s/%s: cannot remove expired "
+		    "records\n", c->spool, SPOOL_FAILED);
+		return -1;
+	}
+	printf("%s expired sessions: %lld\n%s throttle rows: %lld\n"
+	    "%s failed records past retention: %ld\n",
+	    c->dry_run ? "would purge" : "purged", sessions,
+	    c->dry_run ? "would purge" : "purged", throttle,
+	    c->dry_run ? "would purge" : "purged", failed);
+	return 0;
+}
+
 int
 ctl_purge(struct ctl *c)
 {
 	struct purge_ctx p;
+	int		 rc = 0;
 
 	p.dry_run = c->dry_run;
 	p.forms = 0;
@@ -54,10 +134,10 @@ ctl_purge(struct ctl *c)
 	 * retention was applied, not only when it removed rows. */
 	if (p.forms == 0 && !c->dry_run) {
 		puts("nothing past retention");
-		return ctl_audited(store_audit(c->st, "vawgctl", "purge", NULL,
+		rc = ctl_audited(store_audit(c->st, "vawgctl", "purge", NULL,
 		    NULL, NULL, 0, "retention"));
 	}
-	return 0;
+	return purge_stale(c) == -1 ? 1 : rc;
 }
 
 /*

@@ -130,8 +130,10 @@ static const struct {
 	    "--keys DIR --passphrase-file F\n< sealed.csv > out.csv",
 	    "open a sealed export on this machine",
 	    ctl_decrypt_export, NEED_KEYRING, CTL_DB_NONE },
-	[CMD_PURGE] = { "purge", "[--dry-run] [--db C]",
-	    "delete answers past their form's retention",
+	[CMD_PURGE] = { "purge", "[--dry-run] [--spool DIR] [--db C]",
+	    "delete answers past their form's retention, expired\n"
+	    "sessions and throttle rows, and failed/ records past\n"
+	    "the shortest retention; run it every hour",
 	    ctl_purge, 0, CTL_DB_OWNER },
 	/* What GET /healthz tells nobody any longer (issue 13, item 4). */
 	[CMD_STATUS] = { "status", "[--spool DIR] [--keys DIR] [--db C]",

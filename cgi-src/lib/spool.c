@@ -220,6 +220,26 @@ sweep_tmp(int dfd, const char *name, time_t now)
 		LOG_WARN("removed an unfinished spool file");
 }
 
+/* Stores rec, read from the file name in dfd, through st. */
+static enum store_result
+submit_record(int dfd, const char *name, struct store *st,
+    struct spoolrec *rec, char stored[REFERENCE_TEXT])
+{
+	struct stat	 sb;
+
+	/* A record written before records carried her post's time was
+	 * written at it: the file's mtime says when (link keeps it). */
+	if (rec->received == 0 &&
+	    fstatat(dfd, name, &sb, AT_SYMLINK_NOFOLLOW) == 0)
+		rec->received = (int64_t)sb.st_mtime;
+	/* The reference she was shown, whether the database finds it the
+	 * token's first answers or a correction (spool_write chose it). */
+	return store_submit_at(st, rec->version_id, rec->idem, rec->reference,
+	    rec->plain.data, &rec->sealed, rec->key_id,
+	    rec->has_digest ? rec->digest : NULL, rec->reference,
+	    rec->received, stored);
+}
+
 /* Replays one record: STORE_OK when it is in the database and gone from
  * the spool, STORE_DOWN to stop the pass, STORE_ERROR when it stays for a
  * later pass (refused for now), STORE_REFUSED when set aside in failed/. */
@@ -259,11 +279,7 @@ replay_one(int dfd, const char *name, struct store *st,
 		LOG_ERR("spool file named for another key");
 		goto aside;
 	}
-	/* The reference she was shown, whether the database finds it the
-	 * token's first answers or a correction (spool_write chose it). */
-	res = store_submit(st, rec.version_id, rec.idem, rec.reference,
-	    rec.plain.data, &rec.sealed, rec.key_id,
-	    rec.has_digest ? rec.digest : NULL, rec.reference, stored);
+	res = submit_record(dfd, name, st, &rec, stored);
 	/* Refused for now: store.c said why, once; the record stays. */
 	if (res == STORE_DOWN || res == STORE_ERROR)
 		goto out;

@@ -33,6 +33,9 @@ struct spoolrec {
 	char		 key_id[SEAL_KEY_ID_HEX];
 	struct buf	 plain;		/* owned: the plain answers' JSON */
 	struct buf	 sealed;	/* owned: the envelope */
+	/* Unix time of her post, which starts the retention clock; 0 in a
+	 * record written before records carried it (the file's mtime then). */
+	int64_t		 received;
 };
 
 enum spoolrec_result {

@@ -15,13 +15,16 @@
  *   key_id LEN LF   16 lowercase hex digits  LF
  *   plain LEN LF    the plain answers' JSON  LF
  *   sealed LEN LF   the envelope, raw bytes  LF
+ *   received LEN LF  Unix time of her post   LF   (since issue 14 item
+ *                    10; a record without it is read as one written before)
  *   end SP 32 hex digits LF
  *
  * Fields come in that order, each once.  LEN is decimal without leading
  * zeros.  Format 1, written before digests (issue 14, item 1), has no
  * digest line and is still read, so a record waiting across an upgrade is
- * replayed as it was written.  The last line is BLAKE2b-128 of every byte before "end", so a
- * record damaged on disk is refused rather than stored as garbage.  The
+ * replayed as it was written.  The last line is BLAKE2b-128 of every byte
+ * before "end", so a record damaged on disk is refused rather than stored
+ * as garbage.  The
  * record holds nothing a database row would not: the sensitive answers
  * exist only inside the sealed envelope.
  */
@@ -101,7 +104,7 @@ spoolrec_is_name(const char *name)
 int
 spoolrec_encode(const struct spoolrec *rec, struct buf *out)
 {
-	char		 num[sizeof("-2147483648")];
+	char		 num[sizeof("-9223372036854775808")];
 	char		 hex[DIGEST_HEX + 1];
 	char		 sumhex[SUM_HEX + 1];
 	unsigned char	 sum[SUM_BYTES];
@@ -128,6 +131,11 @@ spoolrec_encode(const struct spoolrec *rec, struct buf *out)
 	    put_field(out, "plain", rec->plain.data, rec->plain.len) == -1 ||
 	    put_field(out, "sealed", rec->sealed.data, rec->sealed.len) == -1)
 		goto fail;
+	if (rec->received > 0) {
+		snprintf(num, sizeof(num), "%lld", (long long)rec->received);
+		if (put_field(out, "received", num, strlen(num)) == -1)
+			goto fail;
+	}
 	if (crypto_generichash(sum, sizeof(sum),
 	    (const unsigned char *)out->data + start, out->len - start,
 	    NULL, 0) != 0)
@@ -310,6 +318,31 @@ take_sealed(const char **p, const char *end, const char *key_id,
 	return buf_append(out, v, vlen) == -1 ? SPOOLREC_NOMEM : SPOOLREC_OK;
 }
 
+/*
+ * "received", when the record has it: Unix seconds, positive, one spelling,
+ * at most 11 digits (the year 5138).  A record without it keeps 0.
+ */
+static int
+take_received(const char **p, const char *end, int64_t *out)
+{
+	const char	*v;
+	size_t		 vlen, i;
+	int64_t		 t = 0;
+
+	if (*p == end)
+		return 0;
+	if (take_field(p, end, "received", &v, &vlen) == -1 ||
+	    vlen == 0 || vlen > 11 || v[0] == '0')
+		return -1;
+	for (i = 0; i < vlen; i++) {
+		if (v[i] < '0' || v[i] > '9')
+			return -1;
+		t = t * 10 + (v[i] - '0');
+	}
+	*out = t;
+	return 0;
+}
+
 enum spoolrec_result
 spoolrec_parse(const char *in, size_t len, struct spoolrec *out)
 {
@@ -328,7 +361,7 @@ spoolrec_parse(const char *in, size_t len, struct spoolrec *out)
 	    (rc = take_sealed(&p, end, out->key_id, &out->sealed)) !=
 	    SPOOLREC_OK)
 		goto fail;
-	if (p == end)
+	if (take_received(&p, end, &out->received) == 0 && p == end)
 		return SPOOLREC_OK;
 	rc = SPOOLREC_MALFORMED;
 fail:

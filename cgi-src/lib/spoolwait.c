@@ -17,6 +17,7 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "spool.h"
@@ -156,6 +157,10 @@ spoolwait_prepare(const char *dir, int dfd, const char *name,
 	struct stat	 st;
 	int		 waiting = 0;
 
+	/* Her post's time goes with it: the replay dates the row by it,
+	 * which starts the retention clock (store_replay.c). */
+	if (rec->received == 0)
+		rec->received = (int64_t)time(NULL);
 	if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0) {
 		if (spoolwait_reference(dfd, name, rec->reference) == 0)
 			waiting = 1;

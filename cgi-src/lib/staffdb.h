@@ -142,6 +142,13 @@ int	 store_account_seal_clear(struct store *,
 	    void *arg), void *arg, int *moved);
 int	 store_purge(struct store *, const char *actor, int dry_run,
 	    int (*cb)(const char *form, long long n, void *), void *arg);
+/* vawgctl purge, as the owner: deletes admin sessions idle idle seconds or
+ * older than max (the admin pool's limits) and throttle rows that no
+ * longer count, saying how many of each (dry_run rolls it back); and the
+ * shortest retention any form has, in days (0: none has one). */
+int	 store_purge_stale(struct store *, int idle, int max, int dry_run,
+	    long long *sessions, long long *throttle);
+int	 store_retention_min(struct store *, int *days);
 /* cols: when, actor, form, from, to, rows. */
 int	 store_recent_exports(struct store *, int limit,
 	    int (*cb)(const char *const *cols, void *), void *arg);

@@ -54,6 +54,17 @@ enum store_result store_submit(struct store *, int32_t version_id,
 		    const char *key_id, const unsigned char *digest,
 		    const char *correction, char ref_out[REFERENCE_TEXT]);
 /*
+ * store_replay.c: the same for a post made at Unix time received (the
+ * spool's replay): the row it inserts is dated then, as vawg.received_at()
+ * bounds it (sql/012); received 0 is store_submit().
+ */
+enum store_result store_submit_at(struct store *, int32_t version_id,
+		    const unsigned char *idem, const char *reference,
+		    const char *plain_json, const struct buf *sealed,
+		    const char *key_id, const unsigned char *digest,
+		    const char *correction, int64_t received,
+		    char ref_out[REFERENCE_TEXT]);
+/*
  * store_forms.c: loads every version of every form (all) or only the
  * current ones into out (free with formset_free), over a connection of its
  * own opened with conninfo (borrowed).  0 / -1 (logged; out empty).

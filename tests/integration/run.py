@@ -34,7 +34,7 @@ MODULES = ('test_pages', 'test_submit', 'test_invalid', 'test_reject',
            'test_admin_audit', 'test_admin_integrity', 'test_admin_purge',
            'test_admin_keys', 'test_admin_totp', 'test_export_versions',
            'test_local_sockets', 'test_local_logs', 'test_proxy',
-           'test_memory_wipe',
+           'test_memory_wipe', 'test_retention',
            'test_leaks')
 TEST_TIMEOUT = 240          # seconds any one test may take
 START_HEALTH_WAIT = 30

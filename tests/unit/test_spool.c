@@ -16,6 +16,7 @@
 #define VERSION_ID	42
 #define KEY_ID		"0123456789abcdef"
 #define PLAIN		"{\"borough\":\"Camden\",\"support\":[\"isva\"]}"
+#define RECEIVED	1700000000	/* her post's time, Unix seconds */
 
 /* A record with a fixed key, a well-formed (not really sealed) envelope. */
 static void
@@ -40,6 +41,7 @@ sample(struct spoolrec *rec)
 	env[21] = '\0';
 	(void)buf_puts(&rec->plain, PLAIN);
 	(void)buf_append(&rec->sealed, env, sizeof(env));
+	rec->received = RECEIVED;
 }
 
 static int
@@ -69,6 +71,7 @@ test_spool_round_trip(void)
 	CHECK_STR(b.key_id, KEY_ID);
 	CHECK_MEM(b.plain.data, b.plain.len, PLAIN, strlen(PLAIN));
 	CHECK_MEM(b.sealed.data, b.sealed.len, a.sealed.data, a.sealed.len);
+	CHECK_EQ(b.received, RECEIVED);
 	/* What reaches libpq as text is NUL-terminated. */
 	CHECK(b.plain.data[b.plain.len] == '\0');
 	spoolrec_free(&a);
@@ -233,6 +236,29 @@ parse_with(const char *name, const char *line)
 	return r;
 }
 
+/* The sample's body without its time, then line (the last field, after
+ * the envelope, which parse_with() cannot splice: strstr stops at a NUL). */
+static enum spoolrec_result
+parse_received(const char *line)
+{
+	struct spoolrec		 rec;
+	struct buf		 enc = { 0 }, body = { 0 };
+	enum spoolrec_result	 r = SPOOLREC_NOMEM;
+
+	sample(&rec);
+	rec.received = 0;
+	if (spoolrec_encode(&rec, &enc) == 0) {
+		(void)buf_append(&body, enc.data + 13, enc.len - 13 - 37);
+		if (line != NULL)
+			(void)buf_printf(&body, "%s\n", line);
+		r = parse_summed(body.data, body.len);
+	}
+	spoolrec_free(&rec);
+	buf_free(&enc);
+	buf_free(&body);
+	return r;
+}
+
 static void
 test_spool_fields_checked(void)
 {
@@ -271,6 +297,41 @@ test_spool_fields_checked(void)
 	CHECK(parse_with("plain", "plain 9999\n{}") == SPOOLREC_MALFORMED);
 	CHECK(parse_with("sealed", "sealed 4\n\x01xyz") == SPOOLREC_MALFORMED);
 	CHECK(parse_with("sealed", NULL) == SPOOLREC_MALFORMED);
+	/* Her post's time: a record written before it existed has none. */
+	CHECK(parse_received("received 10\n1700000000") == SPOOLREC_OK);
+	CHECK(parse_received(NULL) == SPOOLREC_OK);
+	CHECK(parse_received("received 1\n0") == SPOOLREC_MALFORMED);
+	CHECK(parse_received("received 11\n01700000000") ==
+	    SPOOLREC_MALFORMED);
+	CHECK(parse_received("received 12\n170000000000") ==
+	    SPOOLREC_MALFORMED);
+	CHECK(parse_received("received 10\n17000000x0") == SPOOLREC_MALFORMED);
+	CHECK(parse_received("received 0\n") == SPOOLREC_MALFORMED);
+	CHECK(parse_received("received 10\n1700000000\nx 0\n") ==
+	    SPOOLREC_MALFORMED);
+}
+
+/* A record that carries no time reads as 0 (the replay then takes the
+ * file's time), and one that does ends with it, before "end". */
+static void
+test_spool_received(void)
+{
+	struct spoolrec	 rec, out;
+	struct buf	 enc = { 0 };
+
+	sample(&rec);
+	CHECK(spoolrec_encode(&rec, &enc) == 0);
+	CHECK(enc.len > 37 + 24 && memcmp(enc.data + enc.len - 37 - 24,
+	    "\nreceived 10\n1700000000\n", 24) == 0);
+	buf_truncate(&enc, 0);
+	rec.received = 0;
+	CHECK(spoolrec_encode(&rec, &enc) == 0);
+	CHECK(strstr(enc.data, "\nreceived ") == NULL);
+	CHECK(spoolrec_parse(enc.data, enc.len, &out) == SPOOLREC_OK);
+	CHECK_EQ(out.received, 0);
+	spoolrec_free(&out);
+	spoolrec_free(&rec);
+	buf_free(&enc);
 }
 
 /* Recomputes the checksum line of a record changed in place. */
@@ -398,5 +459,6 @@ const struct unit_test spool_tests[] = {
 	TEST(test_spool_nul_in_plain_rejected),
 	TEST(test_spool_other_framing_rejected),
 	TEST(test_spool_encode_refuses_empty),
+	TEST(test_spool_received),
 };
 const size_t spool_ntests = NTESTS(spool_tests);
