@@ -120,7 +120,7 @@ struct store_stmt {
 	int		 binary;	/* 1: results in binary, not text */
 };
 
-#define STORE_ARGS_MAX	8
+#define STORE_ARGS_MAX	12	/* the most a statement binds (submit_at: 9) */
 
 /* A statement's parameters, built with store_arg_*(): all borrowed. */
 struct store_args {
