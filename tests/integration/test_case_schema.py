@@ -58,7 +58,8 @@ class Cases:
         for name, role in ACCOUNTS.items():
             self.ids[name] = int(ctx.stack.psql(
                 "INSERT INTO vawg.admin_user (username, pwhash, totp_sealed) "
-                "VALUES (%s, 'x', decode(repeat('00', 60), 'hex')) "
+                "VALUES (%s, 'x', decode(repeat('00', 60), 'hex')) ON "
+                "CONFLICT (username) DO UPDATE SET disabled = false "
                 "RETURNING id;" % _q(name)).split()[0])
             if self.has_role:
                 ctx.stack.psql("UPDATE vawg.admin_user SET role = %s WHERE "
@@ -114,7 +115,12 @@ class Cases:
         return self.call(fn, case, ACTOR, v, *rest, actor=actor)
 
     def close(self):
-        self.clock(None)
+        try:
+            self.clock(None)
+        finally:
+            self._remove()
+
+    def _remove(self):
         ids = ','.join(str(c) for c in self.cases) or '0'
         accts = ','.join(str(i) for i in self.ids.values())
         self.owner(
