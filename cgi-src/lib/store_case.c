@@ -14,7 +14,7 @@
 
 #include <libpq-fe.h>
 
-#include "staffdb.h"
+#include "casedb.h"
 
 enum stmt {
 	STMT_QUEUE_FIRST,

@@ -16,7 +16,7 @@
 
 #include <libpq-fe.h>
 
-#include "staffdb.h"
+#include "casedb.h"
 
 enum stmt {
 	STMT_OPEN,
