@@ -108,7 +108,7 @@ if [ -z "$secret_refs" ]; then
 else
 	bad "public.h pulls in: $secret_refs"
 fi
-if grep -ln '#include "\(secret\|staffdb\|export\)\.h"' "$SRC"/public/* \
+if grep -ln '#include "\(secret\|staffdb\|casedb\|export\)\.h"' "$SRC"/public/* \
     >/dev/null; then
 	bad "a file in public/ includes a secret-side header"
 else
