@@ -33,6 +33,7 @@ MODULES = ('test_pages', 'test_submit', 'test_invalid', 'test_reject',
            'test_admin_throttle', 'test_admin_dashboard', 'test_admin_export',
            'test_admin_audit', 'test_admin_integrity', 'test_admin_purge',
            'test_admin_keys', 'test_admin_totp', 'test_export_versions',
+           'test_clear_fields',
            'test_local_sockets', 'test_local_logs', 'test_proxy',
            'test_memory_wipe',
            'test_leaks')
