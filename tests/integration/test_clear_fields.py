@@ -14,6 +14,10 @@ chose.  Then a copy of the referral's first and current versions,
 answered under each, must export cell for cell (admin export and
 `vawgctl export`): sealing more in a new version loses no answer.
 
+It stops the database, so run.py runs it before the admin tests: an
+admin worker whose connection the restart cut answers its next sign-in
+503 (the throttle's write is not sent again when its outcome is unknown).
+
 Figures: referral_fields_in_clear, referral_notices_shown,
 referral_export_rows_missing, referral_export_cells_wrong."""
 
