@@ -188,8 +188,9 @@ def db_rows(ctx, refs):
         "'plain', s.plain, 'key_id', s.key_id, 'idem', encode(s.idem_key, "
         "'hex'), 'sealed', encode(s.sealed, 'hex'), 'created', "
         "to_char(s.created_at AT TIME ZONE 'Europe/London', "
-        "'YYYY-MM-DD HH24:MI:SS'))), '[]'::json) FROM vawg.submission s "
-        "WHERE s.reference IN (%s);" % lst)
+        "'YYYY-MM-DD HH24:MI:SS'), 'version', v.version)), '[]'::json) "
+        "FROM vawg.submission s JOIN vawg.form_version v ON v.id = "
+        "s.version_id WHERE s.reference IN (%s);" % lst)
     return {d['ref']: d for d in json.loads(out)}
 
 
@@ -234,9 +235,9 @@ def _compare_row(ctx, form, ref, a, row, d, mode):
     against the answers a posted and the database facts d."""
     probs = []
     neut = starters = 0
-    if row[1] != d['created'] or row[2] != '1':
-        probs.append('%s: time/version %r %r, expected %r 1' % (
-            ref, row[1], row[2], d['created']))
+    if row[1] != d['created'] or row[2] != str(d['version']):
+        probs.append('%s: time/version %r %r, expected %r %d' % (
+            ref, row[1], row[2], d['created'], d['version']))
     want = expected_cells(ctx, a, d, mode)
     for k, f in enumerate(form.fields):
         cell = row[3 + k]
