@@ -30,7 +30,9 @@ import html_checks
 
 HOLD_SECONDS = 4        # the replayer meets the cause several times
 STORE_WAIT = 45         # its backoff is at most 30 s
-SUBMIT = 'vawg.submit(integer, bytea, text, jsonb, bytea, text)'
+# The signature the pool and its replay call (sql/010: with the answers'
+# digest and a correction's reference).
+SUBMIT = 'vawg.submit(integer, bytea, text, jsonb, bytea, text, bytea, text)'
 LOCK_APP = 'vawg-test-lock'
 CHECK = 'vawg_test_refuse_all'
 REF_RE = re.compile(rb'\nreference 9\n([A-Z0-9-]{9})\n')
@@ -207,7 +209,7 @@ def _rewrite_version(path, version):
     good again: a record the database will refuse as invalid."""
     with open(path, 'rb') as f:
         data = f.read()
-    m = re.match(rb'(vawg-spool 1\nversion )(\d+)\n(\d+)\n', data)
+    m = re.match(rb'(vawg-spool [12]\nversion )(\d+)\n(\d+)\n', data)
     assert m, 'unexpected spool record layout'
     v = str(version).encode()
     body = m.group(1) + b'%d\n' % len(v) + v + b'\n' + data[m.end():]
