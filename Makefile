@@ -54,7 +54,7 @@ LIB_FORM   = form field pairs
 LIB_STORE  = store store_forms spoolrec spool spool_dir store_account store_throttle \
 	     store_session store_audit store_export store_counts store_purge
 LIB_EXPORT = export export_open
-LIB_WEB	   = http pool page
+LIB_WEB	   = http pool pathmatch page
 LIB	   = $(LIB_BASE) $(LIB_TEXT) $(LIB_CRYPTO) $(LIB_FORM) $(LIB_STORE) \
 	     $(LIB_EXPORT) $(LIB_WEB)
 LIB_O	   = $(LIB:%=$(BUILD)/lib/%.o) $(BUILD)/lib/view.o
