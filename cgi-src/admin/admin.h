@@ -140,8 +140,8 @@ int	 route_kv_only(const struct kvlist *kv, const char *const *allowed);
 /* Reads and parses the POST body into kv (the caller frees it with
  * urlenc_free, on every path), then route_kv_only.  0, or -1 with a page
  * on s: the public program's status for a refused body (http_body_status:
- * 411, 413, 415, 400, 500), 500 out of memory, else 400.  For the one
- * POST with no session, the sign-in. */
+ * 411, 413, 415, 400, 500), 500 out of memory, else 400.  route.c
+ * reads a CSRF route's body with it; the sign-in reads its own. */
 int	 route_read_form(struct req *, struct resp *s, struct kvlist *kv,
 	    const char *const *allowed);
 

@@ -21,16 +21,17 @@
  * Before a page runs, and from the table only (docs/THREAT-MODEL.md threat
  * 13): a path no pattern matches is a 404, a method its patterns do not
  * answer a 405.  A route with roles needs a live session: without one a
- * GET is sent to sign in (303), a POST gets 403.  A POST then needs the
- * session's synchronizer token in its body (403, told only that the page
- * was out of date: the token is checked before the role, so a request
- * from another site learns nothing of what the account may do).  Then
- * the account's role, read with the session at this request: a role the
+ * GET is sent to sign in (303), a POST gets 403.  A POST's body must
+ * then be readable and hold only the names the route takes (400, the
+ * same for every role: the names are the route's, not the account's),
+ * and the session's synchronizer token (403, told only that the page was
+ * out of date: the token is checked before the role, so a request from
+ * another site learns nothing of what the account may do).  Then the
+ * account's role, read with the session at this request: a role the
  * route does not name gets 403 and a page saying so, and nothing is
  * written, not even an audit row (a refusal changes and shows nothing,
  * and rows for it would let any account fill the append-only log); the
- * log gets one line with the role and the route, no name.  Then the
- * body's names (400 for one the route does not take), then a recent
+ * log gets one line with the role and the route, no name.  Then a recent
  * password where the route asks for one (else the route's own password
  * page).  Only then the page, which can neither skip nor repeat these.
  *
@@ -153,8 +154,6 @@ route_check(void)
 	return rc;
 }
 
-static int	 route_read_body(struct req *, struct resp *,
-		    struct kvlist *);
 static int	 route_need_session(struct admin_app *, struct req *,
 		    struct resp *, struct staff_session *,
 		    unsigned char [STAFF_HASH_BYTES]);
@@ -229,13 +228,14 @@ route_handle(struct admin_app *a, struct req *r, struct resp *s)
 	ctx.sess = &sess;
 	ctx.hash = hash;
 	if (t->csrf) {
-		if (route_read_body(r, s, &kv) == -1)
+		if (route_read_form(r, s, &kv, t->fields) == -1)
 			goto out;
 		csrf = route_kv_get(&kv, "_csrf", &len);
 		if (csrf == NULL || !admin_csrf_ok(&sess, csrf, len)) {
 			msg_page(s, 403, MSG_STALE_PAGE);
 			goto out;
 		}
+		ctx.form = &kv;
 	}
 	if (!route_role_ok(t, &sess, &kv)) {
 		LOG_INFO("refused: the role %s may not use %s %s",
@@ -243,13 +243,6 @@ route_handle(struct admin_app *a, struct req *r, struct resp *s)
 		    "POST" : "GET", t->pattern);
 		msg_page(s, 403, MSG_ROLE_REFUSED);
 		goto out;
-	}
-	if (t->csrf) {
-		if (!route_kv_only(&kv, t->fields)) {
-			msg_page(s, 400, MSG_UNREADABLE);
-			goto out;
-		}
-		ctx.form = &kv;
 	}
 	if (t->reauth && sess.authed_age > a->cfg->reauth_after)
 		t->ask(a, r, s, &ctx);
@@ -307,38 +300,24 @@ route_kv_only(const struct kvlist *kv, const char *const *allowed)
 	return 1;
 }
 
-/* Reads and parses a POST body into kv (the caller frees it with
- * urlenc_free, on every path).  0, or -1 with a page on s: http.c's
- * status for a refused body, 500 out of memory, else 400. */
-static int
-route_read_body(struct req *r, struct resp *s, struct kvlist *kv)
+int
+route_read_form(struct req *r, struct resp *s, struct kvlist *kv,
+    const char *const *allowed)
 {
 	enum body_result	 b;
 	enum urlenc_result	 u = URLENC_MALFORMED;
 	int			 status;
 
 	/* As the public program does: the body's type and length first,
-	 * with http.c's statuses, then its encoding. */
+	 * with http.c's statuses, then its encoding, then its names. */
 	if ((b = http_read_body(r, FORM_BODY_MAX)) == BODY_OK &&
 	    (u = urlenc_parse(r->body.data, r->body.len, FORM_FIELDS_MAX,
-	    kv)) == URLENC_OK)
+	    kv)) == URLENC_OK && route_kv_only(kv, allowed))
 		return 0;
 	status = b != BODY_OK ? http_body_status(b) :
 	    u == URLENC_NOMEM ? 500 : 400;
 	msg_page(s, status, status == 413 ? MSG_BODY_TOO_LARGE :
 	    status == 500 ? MSG_BODY_FAILED : MSG_UNREADABLE);
-	return -1;
-}
-
-int
-route_read_form(struct req *r, struct resp *s, struct kvlist *kv,
-    const char *const *allowed)
-{
-	if (route_read_body(r, s, kv) == -1)
-		return -1;
-	if (route_kv_only(kv, allowed))
-		return 0;
-	msg_page(s, 400, MSG_UNREADABLE);
 	return -1;
 }
 
