@@ -51,8 +51,9 @@ LIB_BASE   = buf log json env file
 LIB_TEXT   = utf8 urlenc csv cookie
 LIB_CRYPTO = token seal keyfile unseal keyring totpseal
 LIB_FORM   = form field pairs
-LIB_STORE  = store store_forms spoolrec spool spool_dir store_account store_throttle \
-	     store_session store_audit store_export store_counts store_purge
+LIB_STORE  = store store_submit store_forms answers spoolrec spoolwait spool spool_dir \
+	     store_account store_throttle store_session store_audit \
+	     store_export store_counts store_purge
 LIB_EXPORT = export export_open
 LIB_WEB	   = http pool pathmatch page
 LIB	   = $(LIB_BASE) $(LIB_TEXT) $(LIB_CRYPTO) $(LIB_FORM) $(LIB_STORE) \

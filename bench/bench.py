@@ -12,7 +12,8 @@ request goes to 127.0.0.1; every loop is bounded in count and time.
 CPU per request comes from /proc/PID/stat (utime + stime) before and after
 a run, summed over a group of processes:
 
-  worker   the public pool's workers (not its master, not the replayer)
+  worker   the public pool's workers (not its master, not the replayer);
+           in their runs, the bare responder's or the PHP peer's workers
   admin    the admin pool's workers
   nginx    nginx's worker processes
   pg       every process of the benchmark's PostgreSQL cluster: the
@@ -181,12 +182,14 @@ def groups(procs=None):
     ngx = pidfile(os.path.join(VAR, 'nginx', 'nginx.pid'))
     pg = pidfile(os.path.join(VAR, 'pgdata', 'postmaster.pid'))
     bare = pidfile(os.path.join(VAR, 'bench-bare.pid'))
+    peer = pidfile(os.path.join(VAR, 'bench-peer.pid'))
     return {
         'worker': (pub, [p for p in kids.get(pub, [])
                          if procs[p][1] == 'vawg-public']),
         'replayer': (None, [p for p in kids.get(pub, [])
                             if procs[p][1] != 'vawg-public']),
         'bare': (bare, list(kids.get(bare, []))),
+        'peer': (peer, list(kids.get(peer, []))),
         'admin': (adm, list(kids.get(adm, []))),
         'nginx': (ngx, list(kids.get(ngx, []))),
         'pg': (pg, ([pg] if pg in procs else []) + list(kids.get(pg, []))),
@@ -257,8 +260,9 @@ class CpuWindow:
                 t += self.p1[root][3] - self.p0[root][3]
                 t -= sum(self.p0[p][2] for p in pids0 if p not in self.p1)
             out[name] = max(0, t) / HZ
-        # The bare responder stands in for the pool's workers in its run.
-        out['worker'] += out.pop('bare')
+        # The bare responder and the PHP peer's workers stand in for the
+        # pool's workers in their runs.
+        out['worker'] += out.pop('bare') + out.pop('peer')
         out['client'] = self.ru1 - self.ru0
         busy = (self.m1[0] - self.m0[0]) / HZ
         out['machine'] = busy
@@ -435,6 +439,19 @@ def cmd_static_setup(args):
             anchor, 1)
         with open(conf, 'w') as f:
             f.write(text)
+    nginx_reload()
+    for what, url in (('static', STATIC_PATH), ('bare', BARE_PATH)):
+        st, hdrs, copy = req('GET', url)
+        if st != 200 or copy != body:
+            die('the %s copy is not served back byte for byte (%d)' % (
+                what, st))
+    fig('page.static_and_bare_same_bytes', 'yes')
+
+
+def nginx_reload():
+    """Checks the generated nginx.conf, reloads nginx and waits (bounded)
+    until the old workers have left."""
+    conf = os.path.join(VAR, 'nginx', 'nginx.conf')
     nd = os.path.join(VAR, 'nginx')
     err = os.path.join(VAR, 'log', 'nginx-error.log')
     old = set(groups()['nginx'][1])
@@ -450,12 +467,6 @@ def cmd_static_setup(args):
         if now and not (now & old):
             break
         time.sleep(0.1)
-    for what, url in (('static', STATIC_PATH), ('bare', BARE_PATH)):
-        st, hdrs, copy = req('GET', url)
-        if st != 200 or copy != body:
-            die('the %s copy is not served back byte for byte (%d)' % (
-                what, st))
-    fig('page.static_and_bare_same_bytes', 'yes')
 
 
 def form_fields(form):
@@ -1071,6 +1082,15 @@ def sign_in():
     return cookie
 
 
+def dashboard_csrf(cookie):
+    """The session's synchronizer token, from the dashboard's forms."""
+    st, _, page = req('GET', '/admin/', headers={'Cookie': cookie})
+    m = re.search(rb'name="_csrf" value="([^"]+)"', page)
+    if st != 200 or not m:
+        die('GET /admin/: %d, no _csrf' % st)
+    return m.group(1).decode()
+
+
 def export_log_line(offset):
     """(rows, not opened) from the admin log's line for the export."""
     with open(os.path.join(VAR, 'log', 'admin.log'), 'rb') as f:
@@ -1103,6 +1123,7 @@ def cmd_export(args):
         frm = d1
         to = {'day1': d1, 'day2': d2}[to]
     cookie = sign_in()
+    csrf = dashboard_csrf(cookie)
     want = int(psql(
         "SELECT count(*) FROM vawg.submission s JOIN vawg.form_version v ON "
         "v.id = s.version_id JOIN vawg.form f ON f.id = v.form_id WHERE "
@@ -1130,12 +1151,14 @@ def cmd_export(args):
     th.start()
     t0 = time.monotonic()
     # curl reads the stream and throws it away: the cheapest client.
+    # The export is a POST carrying the session's CSRF token (issue 14).
     p = subprocess.run(
         ['curl', '-sS', '-o', '/dev/null', '--max-time', '300',
          '-H', 'Cookie: ' + cookie, '-w',
          '%{http_code} %{size_download} %{content_type}',
-         'http://127.0.0.1:%d/admin/export?form=consultation&from=%s&to=%s'
-         '&format=csv' % (PORT, frm, to)],
+         '--data', 'form=consultation&from=%s&to=%s&format=csv&_csrf=%s'
+         % (frm, to, quote(csrf)),
+         'http://127.0.0.1:%d/admin/export' % PORT],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=330)
     t1 = time.monotonic()
     stop.set()
@@ -1143,7 +1166,7 @@ def cmd_export(args):
     cpu.stop()
     w = p.stdout.decode().split(' ', 2)
     if p.returncode != 0 or w[0] != '200' or 'text/csv' not in w[2]:
-        die('GET /admin/export: %s %s' % (p.stdout.decode(),
+        die('POST /admin/export: %s %s' % (p.stdout.decode(),
                                            p.stderr.decode()[:300]))
     nbytes = int(w[1])
     time.sleep(0.2)
@@ -1195,6 +1218,20 @@ TARGETS = (
     ('export_peak_growth_mib', '<=', 1.0, 'export peak 100k − 10k, MiB '
      '(flat)'),
     ('export_rows_per_s', '>=', 20000, 'export rows/s (100k, decrypting)'),
+    ('post_service_over_peer', '>=', 1.5, 'POST req/s service / PHP-FPM peer '
+     '(64 c)'),
+    ('post_p99_service_over_peer', '<=', 1.0, 'POST p99 service / PHP-FPM '
+     'peer'),
+    ('overload_2x_confirmed_ratio', '>=', 0.9, 'confirmed/s at 2x offered / '
+     'peak'),
+    ('overload_4x_confirmed_ratio', '>=', 0.9, 'confirmed/s at 4x offered / '
+     'peak'),
+    ('overload_non_2xx_503', '<=', 0, 'past saturation: answers not '
+     '200/303/503'),
+    ('overload_confirmed_not_stored', '<=', 0, 'past saturation: confirmed '
+     'but not stored'),
+    ('overload_4x_referral_p99_ms', '<=', 100, 'GET /referral p99 during the '
+     '4x flood, ms'),
 )
 
 
@@ -1239,6 +1276,8 @@ def cmd_report(args):
     r['export_rows_per_s'] = num(fg, 'export_100k.rows_per_s')
     r['export_time_ratio_100k_10k'] = (num(fg, 'export_100k.seconds') /
                                        max(1e-9, num(fg, 'export_10k.seconds')))
+    r.update(peer_ratios(fg))
+    r.update(overload_ratios(fg))
 
     lines, disturbed = [], []
     w = lines.append
@@ -1268,8 +1307,10 @@ def cmd_report(args):
             ('get_consultation', 'GET /consultation'),
             ('get_consultation_256', 'GET /consultation'),
             ('get_referral', 'GET /referral'),
+            ('get_referral_peer', 'PHP-FPM peer GET referral'),
             ('post_bare', 'bare responder POST (seal+row)'),
             ('post_0', 'POST /consultation, 0 rows'),
+            ('post_peer', 'PHP-FPM peer POST, same rounds'),
             ('post_0_paced', 'POST, paced at half that rate'),
             ('pgbench', 'pgbench vawg.submit()'),
             ('post_1m', 'POST /consultation, 1M rows'))
@@ -1295,7 +1336,8 @@ def cmd_report(args):
         w('DISTURBED (other > %d%% of the machine): %s' % (
             DISTURBED_PCT, '; '.join(disturbed)))
     w('')
-    for key in ('post_bare', 'post_0', 'post_0_paced', 'post_1m'):
+    for key in ('post_bare', 'post_0', 'post_peer', 'post_0_paced',
+                'post_1m'):
         if key + '.rows_stored' in fg:
             w('%s: %s rows stored = %s answered 200 by nginx (%s of them '
               'read by wrk before its stop) + %s cut off at the stop (499: '
@@ -1364,6 +1406,8 @@ def cmd_report(args):
           r['post_over_pgbench'], r['bare_post_over_pgbench'],
           r['post_over_bare'], r['post_1m_over_post_0'],
           r['post_1m_over_post_0_p99'], r['export_time_ratio_100k_10k']))
+    peer_lines(fg, r, w)
+    overload_lines(fg, r, w)
     w('')
     w('%-52s %10s %10s  %s' % ('target', 'measured', 'target', ''))
     met = 0
@@ -1398,6 +1442,125 @@ def cmd_report(args):
     print('\nfigures: %s' % latest)
 
 
+CPU_SERVER = ('worker', 'nginx', 'pg')
+
+
+def peer_ratios(fg):
+    """service / PHP-FPM peer, for the POST and the referral's GET, from
+    the same interleaved rounds: req/s, p99, CPU per request (worker,
+    nginx and PostgreSQL together, and the worker alone)."""
+    r = {}
+    for key, a, b in (('post', 'post_0', 'post_peer'),
+                      ('get_referral', 'get_referral', 'get_referral_peer')):
+        if b + '.rps' not in fg:
+            r['%s_service_over_peer' % key] = 0.0
+            r['%s_p99_service_over_peer' % key] = 0.0
+            continue
+        r['%s_service_over_peer' % key] = (num(fg, a + '.rps') /
+                                           max(1, num(fg, b + '.rps')))
+        r['%s_p99_service_over_peer' % key] = (
+            num(fg, a + '.p99_ms') / max(1e-9, num(fg, b + '.p99_ms')))
+        r['%s_cpu_service_over_peer' % key] = (
+            sum(num(fg, '%s.cpu_%s_us' % (a, k)) for k in CPU_SERVER) /
+            max(1e-9, sum(num(fg, '%s.cpu_%s_us' % (b, k))
+                          for k in CPU_SERVER)))
+        r['%s_worker_cpu_service_over_peer' % key] = (
+            num(fg, a + '.cpu_worker_us') /
+            max(1e-9, num(fg, b + '.cpu_worker_us')))
+    return r
+
+
+def peer_lines(fg, r, w):
+    if 'post_peer.rps' not in fg:
+        return
+    w('')
+    w('PHP-FPM peer (bench/peer/: %s; %s), service / peer in the same '
+      'rounds:' % (fg.get('peer.php_fpm', '?'), fg.get('peer.settings', '?')))
+    for key, what in (('post', 'POST /consultation'),
+                      ('get_referral', 'GET /referral')):
+        if '%s_cpu_service_over_peer' % key in r:
+            w('  %-20s req/s %.2f×, p99 %.2f×, CPU per request (worker + '
+              'nginx + pg) %.2f×, worker alone %.2f×' % (
+                  what, r['%s_service_over_peer' % key],
+                  r['%s_p99_service_over_peer' % key],
+                  r['%s_cpu_service_over_peer' % key],
+                  r['%s_worker_cpu_service_over_peer' % key]))
+    w('  smoke before measuring: peer envelopes open with the service key '
+      'to the same answers %s, same plain JSON %s, same envelope length %s, '
+      'reference from the nonce %s, same confirmation length %s' % tuple(
+          fg.get('peer.smoke.' + k, '?') for k in (
+              'answers_open_the_same', 'plain_same', 'envelope_length_same',
+              'reference_from_nonce', 'confirmation_length_same')))
+
+
+def overload_ratios(fg):
+    levels = fg.get('overload.levels', '').split()
+    peak = max([num(fg, 'overload.capacity_rps')] +
+               [num(fg, 'overload_%sx.confirmed_per_s' % m) for m in levels
+                if m == '1'])
+    r = {'overload_peak_rps': peak}
+    for m in ('2', '4'):
+        r['overload_%sx_confirmed_ratio' % m] = (
+            num(fg, 'overload_%sx.confirmed_per_s' % m) / peak
+            if peak and m in levels else 0.0)
+    r['overload_non_2xx_503'] = sum(num(fg, 'overload_%sx.n_other' % m)
+                                    for m in levels)
+    r['overload_confirmed_not_stored'] = sum(
+        num(fg, 'overload_%sx.confirmed_not_stored' % m) for m in levels)
+    r['overload_4x_referral_p99_ms'] = num(fg, 'overload_4x.referral_p99_ms')
+    return r
+
+
+def overload_lines(fg, r, w):
+    levels = fg.get('overload.levels', '').split()
+    if not levels:
+        return
+    w('')
+    w('Past saturation: POSTs offered at multiples of the measured POST '
+      'capacity (%.0f req/s, %s), %s s each, %s; GET /referral 20/s on the '
+      'side' % (num(fg, 'overload.capacity_rps'),
+                fg.get('overload.capacity_from', '?'),
+                fg.get('overload_%sx.seconds' % levels[0], '?'),
+                fg.get('overload.generator', '?')))
+    hdr = ('%-6s %9s %9s %7s %7s %7s %8s %8s %9s %9s %6s %9s  %s' % (
+        'level', 'offered/s', 'confirm/s', '2xx %', '503 %', 'other %',
+        'p50 ms', 'p99 ms', 'confirmed', 'stored', 'lost', 'ref p99', 'other'))
+    w(hdr)
+    w('-' * len(hdr))
+    for m in levels:
+        k = 'overload_%sx.' % m
+        w('%-6s %9.0f %9.0f %7.1f %7.1f %7.1f %8.1f %8.1f %9d %9d %6d %9.1f'
+          '  %s' % (
+              m + 'x', num(fg, k + 'offered_rps'),
+              num(fg, k + 'confirmed_per_s'), 100 * num(fg, k + 'share_2xx'),
+              100 * num(fg, k + 'share_503'),
+              100 * num(fg, k + 'share_other'), num(fg, k + 'p50_ms'),
+              num(fg, k + 'p99_ms'), int(num(fg, k + 'confirmed')),
+              int(num(fg, k + 'rows_stored')),
+              int(num(fg, k + 'confirmed_not_stored')),
+              num(fg, k + 'referral_p99_ms'), fg.get(k + 'other', '?')))
+    w('"lost": confirmed but not stored (must be 0); "stored" may exceed '
+      '"confirmed" by posts stored whose answer never reached the client '
+      '(it gave up, or was reset); 503s with Retry-After: %s' % ', '.join(
+          '%sx %s of %s' % (m, fg.get('overload_%sx.n_503_retry_after' % m),
+                            fg.get('overload_%sx.n_503' % m)) for m in levels))
+    w('confirmed/s over the peak (%.0f): %s' % (r['overload_peak_rps'], ', '.join(
+        '%sx %.2f' % (m, num(fg, 'overload_%sx.confirmed_per_s' % m) /
+                      max(1e-9, r['overload_peak_rps'])) for m in levels)))
+
+
+def cmd_peer_setup(args):
+    """peer-setup FORM BODYFILE: the PHP-FPM peer (bench/peer.py)."""
+    import peer
+    peer.setup(sys.modules[__name__], args)
+
+
+def cmd_overload(args):
+    """overload PATH BODYFILE OPENLOOP CAPACITY (bench/overload.py)."""
+    import overload
+    overload.run(sys.modules[__name__], args)
+
+
 def cmd_warm_posts(args):
     """POSTs for SECS seconds, not recorded (new table pages, the workers'
     and backends' first inserts), then empties the table again, so the
@@ -1420,6 +1583,8 @@ STEPS = {
     'warm-posts': cmd_warm_posts,
     'machine': cmd_machine,
     'static-setup': cmd_static_setup,
+    'peer-setup': cmd_peer_setup,
+    'overload': cmd_overload,
     'answers': cmd_answers,
     'harvest': cmd_harvest,
     'rounds': cmd_rounds,

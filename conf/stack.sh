@@ -234,6 +234,16 @@ keys() {
 	umask 022
 }
 
+# The keys folder stays root's; the public pool's group may only pass
+# through it (0710), so that after dropping root the pool can read
+# service.pub (0644) again on SIGHUP, after a rotation.  It can list
+# nothing, and every other key file is root's, 0600 (keyring/ 0700).
+key_folder() {
+	[ "$(id -u)" = 0 ] || return 0
+	chown root:"$(id -gn "$WEB_USER")" "$VAR/keys"
+	chmod 710 "$VAR/keys"
+}
+
 make_group() {
 	getent group "$1" >/dev/null && return 0
 	[ "$(id -u)" = 0 ] || return 0
@@ -280,6 +290,7 @@ public_start() {
 	fcgi_dir
 	alive "$pidf" && return 0
 	web_user
+	key_folder
 	spool_dir
 	rm -f "$sock"
 	log_file public.log

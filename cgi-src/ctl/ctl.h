@@ -15,7 +15,7 @@
 #include "export.h"
 #include "secret.h"
 #include "staffdb.h"
-#include "store.h"
+#include "spool.h"
 #include "text.h"
 
 /*

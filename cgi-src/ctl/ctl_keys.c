@@ -142,6 +142,21 @@ ctl_fingerprint(struct ctl *c)
 	return 0;
 }
 
+/* What vawgctl says when a rotation could not be undone: where each half
+ * of the current pair is, and what that stops. */
+static void
+say_broken(const struct ctl *c, const struct seal_pub *old)
+{
+	fprintf(stderr, "vawgctl: rotation failed and could not be undone "
+	    "(the messages above say why): key %s may be in %s/keyring/ as "
+	    "%s.sec and %s.pub.  Move it back to %s/service.sec and "
+	    "service.pub by hand; until then the admin pool and vawgctl "
+	    "cannot open the keyring, and the public pool cannot restart "
+	    "(while it runs it seals to the key it holds, whose secret is "
+	    "that file).\n", old->key_id, c->keys, old->key_id, old->key_id,
+	    c->keys);
+}
+
 /* The audit row is written when the database answers; the rotation does
  * not wait for it (the table says so), and a row that fails makes the
  * exit status 1 (ctl_audited). */
@@ -150,15 +165,28 @@ ctl_rotate(struct ctl *c)
 {
 	struct seal_pub	 old, fresh;
 
-	if (keyring_rotate(c->keys, c->pass, c->passlen, &old, &fresh) == -1) {
+	memset(&old, 0, sizeof(old));
+	switch (keyring_rotate(c->keys, c->pass, c->passlen, &old, &fresh)) {
+	case ROTATE_OK:
+		break;
+	case ROTATE_UNCHANGED:
 		fputs("vawgctl: rotation failed; the current key is unchanged\n",
 		    stderr);
 		return 1;
+	case ROTATE_BROKEN:
+	default:
+		say_broken(c, &old);
+		return 1;
 	}
 	printf("old key id: %s (kept in %s/keyring)\nnew key id: %s\n"
-	    "new fingerprint: %s\nRestart the public pool to seal to the new "
-	    "key; update VAWG_KEY_FINGERPRINT if you pin it.\n", old.key_id,
-	    c->keys, fresh.key_id, fresh.fingerprint);
+	    "new fingerprint: %s\n"
+	    "To seal to the new key, send SIGHUP to the public pool "
+	    "(conf/stack.sh reload) or restart it.  If VAWG_KEY_FINGERPRINT "
+	    "pins the old key, set it to the new fingerprint and restart the "
+	    "public pool instead: a reload keeps sealing to the pinned key "
+	    "and says so in its log.  Restart the admin pool so that it opens "
+	    "rows sealed to the new key.\n", old.key_id, c->keys, fresh.key_id,
+	    fresh.fingerprint);
 	return ctl_audited(store_audit(c->st, "vawgctl", "key-rotate", NULL,
 	    NULL, NULL, -1, fresh.key_id));
 }

@@ -112,6 +112,9 @@ CHECKED int	 file_read_secret(const char *path, size_t n, unsigned char **out);
  */
 CHECKED int	 file_write_private(const char *path, const void *data, size_t len,
 	    mode_t mode, int replace);
+/* fsync()s the folder dir, so the names just made, moved or removed in
+ * it survive a crash.  0 / -1 (errno set, nothing said). */
+CHECKED int	 file_sync_dir(const char *dir);
 
 #ifdef __cplusplus
 }

@@ -3,8 +3,11 @@
  * (docs/THREAT-MODEL.md threat 6).  Every cell is quoted, quotes doubled,
  * records end in CRLF, and a cell that a spreadsheet would run as a formula
  * (one starting with = + - @, TAB, CR, LF or NUL) gets a leading apostrophe.
- * The reader is the inverse, for vawgctl's offline decryption of sealed
- * exports.
+ * A Unicode bidirectional control (U+202A..U+202E, U+2066..U+2069, and
+ * the marks U+200E, U+200F, U+061C) is written as the visible text
+ * "[U+XXXX]", so no cell can display other than it reads.  The reader is
+ * the inverse, for vawgctl's offline decryption of sealed exports (the
+ * markers stay markers: see bidi_control()).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,25 +37,88 @@ formula_start(const char *s, size_t len)
 	return i < len && (s[i] == '\0' || strchr("=+-@\t\r\n", s[i]) != NULL);
 }
 
+/*
+ * The length of the bidirectional control that s begins with (its UTF-8
+ * is 2 or 3 bytes), with its code point in *cp; 0 if none.
+ *
+ * An override, embedding or isolate reorders what follows it (an RLO makes
+ * "gpj.exe" read "exe.jpg"), and a mark, though it has no scope, moves the
+ * digits and punctuation beside it: a phone number or a date can show its
+ * groups swapped.  So all twelve are neutralised, the marks too, although
+ * right-to-left keyboards type them in good faith.
+ *
+ * Each becomes the visible text "[U+202E]" rather than nothing or U+FFFD:
+ * removed, an analyst could not tell the text was ever arranged; U+FFFD
+ * reads as a broken encoding and loses which control it was.  The marker
+ * names the code point, so an analyst can put the original back by hand,
+ * and it is plain ASCII, so a second pass (vawgctl decrypt-export writing
+ * cells again) leaves it as it is.  Not reversible by program: a person
+ * who typed "[U+202E]" reads the same; the reader does not turn markers
+ * back into controls, since that would let an export hold them again.
+ */
+static size_t
+bidi_control(const unsigned char *s, size_t len, unsigned int *cp)
+{
+	if (len >= 2 && s[0] == 0xd8 && s[1] == 0x9c) {
+		*cp = 0x061c;
+		return 2;
+	}
+	if (len < 3 || s[0] != 0xe2)
+		return 0;
+	if (s[1] == 0x80 && (s[2] == 0x8e || s[2] == 0x8f ||
+	    (s[2] >= 0xaa && s[2] <= 0xae))) {
+		*cp = 0x2000 | (s[2] & 0x3f);
+		return 3;
+	}
+	if (s[1] == 0x81 && s[2] >= 0xa6 && s[2] <= 0xa9) {
+		*cp = 0x2040 | (s[2] & 0x3f);
+		return 3;
+	}
+	return 0;
+}
+
+/* s[0..len) inside the quotes: quotes doubled, bidi controls as markers. */
+static int
+cell_body(struct buf *b, const char *s, size_t len)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	char		 mark[sizeof("[U+XXXX]")];
+	size_t		 i, run = 0, n;
+	unsigned int	 cp = 0;
+	int		 rc;
+
+	for (i = 0; i < len; i += n) {
+		if (u[i] == '"')
+			n = 1;
+		else if ((n = bidi_control(u + i, len - i, &cp)) == 0) {
+			n = 1;
+			continue;
+		}
+		if (buf_append(b, s + run, i - run) == -1)
+			return -1;
+		run = i + n;
+		if (u[i] == '"')
+			rc = buf_append(b, "\"\"", 2);
+		else {
+			(void)snprintf(mark, sizeof(mark), "[U+%04X]", cp);
+			rc = buf_append(b, mark, strlen(mark));
+		}
+		if (rc == -1)
+			return -1;
+	}
+	return buf_append(b, s + run, len - run);
+}
+
 int
 csv_cell(struct buf *b, const char *s, size_t len, int first)
 {
-	const char	*q;
-
 	if (!first && buf_append(b, ",", 1) == -1)
 		return -1;
 	if (buf_append(b, "\"", 1) == -1)
 		return -1;
 	if (formula_start(s, len) && buf_append(b, "'", 1) == -1)
 		return -1;
-	while (len > 0 && (q = memchr(s, '"', len)) != NULL) {
-		if (buf_append(b, s, (size_t)(q - s) + 1) == -1 ||
-		    buf_append(b, "\"", 1) == -1)
-			return -1;
-		len -= (size_t)(q - s) + 1;
-		s = q + 1;
-	}
-	if (buf_append(b, s, len) == -1 || buf_append(b, "\"", 1) == -1)
+	if (cell_body(b, s, len) == -1 || buf_append(b, "\"", 1) == -1)
 		return -1;
 	return 0;
 }

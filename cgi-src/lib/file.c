@@ -90,22 +90,28 @@ file_write_all(int fd, const void *data, size_t len)
 	return 0;
 }
 
+int
+file_sync_dir(const char *dir)
+{
+	int	 fd, rc;
+
+	if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1)
+		return -1;
+	rc = fsync(fd);
+	close(fd);
+	return rc;
+}
+
 /* fsync()s the folder that holds path, so a new name in it is durable. */
 static int
 sync_folder(const char *path)
 {
 	char	 copy[PATH_MAX];
-	int	 fd, rc;
 
 	if (strlen(path) >= sizeof(copy))
 		return -1;
 	strcpy(copy, path);
-	if ((fd = open(dirname(copy), O_RDONLY | O_DIRECTORY | O_CLOEXEC)) ==
-	    -1)
-		return -1;
-	rc = fsync(fd);
-	close(fd);
-	return rc;
+	return file_sync_dir(dirname(copy));
 }
 
 int

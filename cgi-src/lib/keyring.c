@@ -110,45 +110,100 @@ keyring_free(struct keyring *kr)
 	kr->n = 0;
 }
 
-int
+/* The six names a rotation touches. */
+struct rotation {
+	char	 dir[PATH_MAX], ring[PATH_MAX];
+	char	 pub[PATH_MAX], sec[PATH_MAX];
+	char	 oldpub[PATH_MAX + 32], oldsec[PATH_MAX + 32];
+};
+
+/* Both folders a move touched, synced; a failure is said, not fatal. */
+static int
+rotation_sync(const struct rotation *r)
+{
+	if (file_sync_dir(r->ring) == -1 || file_sync_dir(r->dir) == -1) {
+		LOG_ERR("%s: cannot sync the key folders: %s", r->dir,
+		    strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Puts the current pair back where it was: the secret key, and the public
+ * key too if pub_moved.  rename() replaces whatever a failed keygen left
+ * under the real names.  ROTATE_UNCHANGED once both are back (synced or,
+ * if the sync fails, said), else ROTATE_BROKEN with where each file is.
+ */
+static enum rotate_result
+rotation_undo(const struct rotation *r, int pub_moved)
+{
+	enum rotate_result	 rc = ROTATE_UNCHANGED;
+
+	if (pub_moved && rename(r->oldpub, r->pub) == -1) {
+		LOG_ERR("cannot move %s back to %s: %s", r->oldpub, r->pub,
+		    strerror(errno));
+		rc = ROTATE_BROKEN;
+	}
+	if (rename(r->oldsec, r->sec) == -1) {
+		LOG_ERR("cannot move %s back to %s: %s", r->oldsec, r->sec,
+		    strerror(errno));
+		rc = ROTATE_BROKEN;
+	}
+	(void)rotation_sync(r);
+	return rc;
+}
+
+/*
+ * All or nothing: either the new pair is current and the old one is in
+ * keyring/, or the folder holds the current pair as it was.  Each move is
+ * a rename() within one file system, and the folders are fsync()ed after
+ * the moves (seal_keygen() syncs its own), so a crash leaves one state or
+ * the other.  The files' contents do not change, so they need no fsync of
+ * their own: they were synced when they were written.  Only when a move
+ * back fails too is the folder left without a current pair, and then the
+ * log says where each file is (ROTATE_BROKEN).
+ */
+enum rotate_result
 keyring_rotate(const char *dir, const char *pass, size_t passlen,
     struct seal_pub *old, struct seal_pub *fresh)
 {
-	char	 pub[PATH_MAX], sec[PATH_MAX], ring[PATH_MAX];
-	char	 oldpub[PATH_MAX + 32], oldsec[PATH_MAX + 32];
+	struct rotation	 r;
+	struct seal_secret s;
 
 	_Static_assert(sizeof("/.pub") + SEAL_KEY_ID_HEX - 1 <= 32,
 	    "ring, then /<key id>.pub or .sec, fits");
 
-	snprintf(pub, sizeof(pub), "%s/service.pub", dir);
-	snprintf(sec, sizeof(sec), "%s/service.sec", dir);
-	snprintf(ring, sizeof(ring), "%s/keyring", dir);
-	if (seal_pub_load(pub, old) == -1)
-		return -1;
+	snprintf(r.dir, sizeof(r.dir), "%s", dir);
+	snprintf(r.pub, sizeof(r.pub), "%s/service.pub", dir);
+	snprintf(r.sec, sizeof(r.sec), "%s/service.sec", dir);
+	snprintf(r.ring, sizeof(r.ring), "%s/keyring", dir);
+	if (seal_pub_load(r.pub, old) == -1)
+		return ROTATE_UNCHANGED;
 	/* Prove the passphrase opens the current key before moving it. */
-	{
-		struct seal_secret s;
-
-		if (seal_secret_load(sec, pass, passlen, &s) == -1)
-			return -1;
-		seal_secret_free(&s);
+	if (seal_secret_load(r.sec, pass, passlen, &s) == -1)
+		return ROTATE_UNCHANGED;
+	seal_secret_free(&s);
+	if (mkdir(r.ring, 0700) == -1 && errno != EEXIST) {
+		LOG_ERR("%s: %s", r.ring, strerror(errno));
+		return ROTATE_UNCHANGED;
 	}
-	if (mkdir(ring, 0700) == -1 && errno != EEXIST) {
-		LOG_ERR("%s: %s", ring, strerror(errno));
-		return -1;
-	}
-	snprintf(oldpub, sizeof(oldpub), "%s/%s.pub", ring, old->key_id);
-	snprintf(oldsec, sizeof(oldsec), "%s/%s.sec", ring, old->key_id);
-	if (rename(sec, oldsec) == -1 || rename(pub, oldpub) == -1) {
-		LOG_ERR("moving the current key to %s: %s", ring,
+	snprintf(r.oldpub, sizeof(r.oldpub), "%s/%s.pub", r.ring, old->key_id);
+	snprintf(r.oldsec, sizeof(r.oldsec), "%s/%s.sec", r.ring, old->key_id);
+	if (rename(r.sec, r.oldsec) == -1) {
+		LOG_ERR("moving %s to %s: %s", r.sec, r.oldsec,
 		    strerror(errno));
-		return -1;
+		return ROTATE_UNCHANGED;
 	}
-	if (seal_keygen(pub, sec, pass, passlen, fresh) == -1) {
-		/* Put the old key back rather than leave none. */
-		(void)rename(oldsec, sec);
-		(void)rename(oldpub, pub);
-		return -1;
+	if (rename(r.pub, r.oldpub) == -1) {
+		LOG_ERR("moving %s to %s: %s", r.pub, r.oldpub,
+		    strerror(errno));
+		return rotation_undo(&r, 0);
 	}
-	return 0;
+	/* The old pair must be durably in keyring/ before a new pair takes
+	 * its names, or a crash could lose the only copy of its secret. */
+	if (rotation_sync(&r) == -1 ||
+	    seal_keygen(r.pub, r.sec, pass, passlen, fresh) == -1)
+		return rotation_undo(&r, 1);
+	return ROTATE_OK;
 }

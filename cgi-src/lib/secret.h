@@ -114,8 +114,17 @@ CHECKED enum open_result keyring_open(const struct keyring *, const unsigned cha
 	    size_t envlen, const unsigned char *idem, const char *form,
 	    struct buf *out);
 void	 keyring_free(struct keyring *);	/* wipes; NULL-safe */
-/* Moves the current pair into keyring/ and makes a new one.  0 / -1. */
-CHECKED int	 keyring_rotate(const char *dir, const char *pass, size_t passlen,
-	    struct seal_pub *old, struct seal_pub *fresh);
+enum rotate_result {
+	ROTATE_OK,		/* the new pair is current, the old in keyring/ */
+	ROTATE_UNCHANGED,	/* refused, or undone: the pair is as it was */
+	ROTATE_BROKEN,		/* undoing failed: the log says where each
+				 * file is; no current pair until moved back */
+};
+
+/* Moves the current pair into keyring/ and makes a new one, all or
+ * nothing (keyring.c says how).  old is filled unless the current public
+ * key is unreadable; fresh only on ROTATE_OK. */
+CHECKED enum rotate_result keyring_rotate(const char *dir, const char *pass,
+	    size_t passlen, struct seal_pub *old, struct seal_pub *fresh);
 
 #endif /* VAWG_SECRET_H */

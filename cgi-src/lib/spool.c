@@ -4,15 +4,18 @@
  * docs/THREAT-MODEL.md threat 12).
  *
  * A worker whose store_submit() says STORE_DOWN writes the record
- * (spoolrec.c) to DIR/<idem hex>.rec: a private temporary file, written,
- * fsync()ed, linked to its final name, and the directory fsync()ed, so the
- * file is either whole on disk or absent before the user is told "saved".
- * The name is the idempotency key, so a retried post finds its record
- * already there.
+ * (spoolrec.c) to DIR/<idem hex>-<digest hex>.rec: a private temporary
+ * file, written, fsync()ed, linked to its final name, and the directory
+ * fsync()ed, so the file is either whole on disk or absent before the user
+ * is told "saved".  The name is the idempotency key and the answers'
+ * digest (answers.c), so a retried post finds its record already there,
+ * and a corrected one (the same token, other answers) is a record of its
+ * own beside the first, with a reference of its own.
  *
  * The replayer (a child of the public pool's master, or `vawgctl
- * spool-replay`) calls vawg.submit() for each record and unlinks it only
- * after the database answered.  A crash between the two replays the record
+ * spool-replay`) calls vawg.submit() for each record, oldest first (a
+ * correction after what it corrects), and unlinks it only after the
+ * database answered.  A crash between the two replays the record
  * once more, and vawg.submit() returns the row already stored for that key:
  * exactly one row.  Only a record the database refuses as invalid
  * (STORE_REFUSED: its values, not the database's state), or that does not
@@ -34,7 +37,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "store.h"
+#include "spool.h"
 
 #define FAILED_DIR	SPOOL_FAILED
 #define STALE_TMP	60	/* seconds before a temporary file is litter */
@@ -65,30 +68,12 @@ is_tmp_name(const char *name)
 	    strcmp(name + len - 4, ".tmp") == 0;
 }
 
-enum spool_result
-spool_write(const char *dir, const struct spoolrec *rec,
-    const struct spool_cap *cap)
+/* Creates the private temporary file tmp in dfd.  fd, or -1 (logged). */
+static int
+open_tmp(int dfd, const char *tmp)
 {
-	struct buf		 enc = { 0 };
-	char			 name[SPOOLREC_NAME], tmp[TMP_NAME];
-	int			 dfd = -1, fd = -1, made = 0;
-	enum spool_result	 rc = SPOOL_ERROR;
+	int	 fd;
 
-	spoolrec_name(rec->idem, name);
-	/* The pid makes the temporary name ours alone, even when two
-	 * workers spool the same key at once (a double click). */
-	snprintf(tmp, sizeof(tmp), ".%s.%d.tmp", name, (int)getpid());
-	if (spoolrec_encode(rec, &enc) == -1) {
-		LOG_ERR("cannot encode the record");
-		goto out;
-	}
-	if ((dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1) {
-		LOG_ERR("%s: %s", dir, strerror(errno));
-		goto out;
-	}
-	if ((rc = spool_dir_room(dfd, name, enc.len, cap)) != SPOOL_OK)
-		goto out;
-	rc = SPOOL_ERROR;
 	fd = openat(dfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
 	    O_CLOEXEC, 0600);
 	if (fd == -1 && errno == EEXIST) {
@@ -98,10 +83,35 @@ spool_write(const char *dir, const struct spoolrec *rec,
 		fd = openat(dfd, tmp, O_WRONLY | O_CREAT | O_EXCL |
 		    O_NOFOLLOW | O_CLOEXEC, 0600);
 	}
-	if (fd == -1) {
+	if (fd == -1)
 		LOG_ERR("cannot create a spool file: %s", strerror(errno));
+	return fd;
+}
+
+enum spool_result
+spool_write(const char *dir, struct spoolrec *rec,
+    const struct spool_cap *cap)
+{
+	struct buf		 enc = { 0 };
+	char			 name[SPOOLREC_NAME], tmp[TMP_NAME];
+	int			 dfd = -1, fd = -1, made = 0;
+	enum spool_result	 rc = SPOOL_ERROR;
+
+	spoolrec_name(rec, name);
+	/* The pid makes the temporary name ours alone, even when two
+	 * workers spool the same key at once (a double click). */
+	snprintf(tmp, sizeof(tmp), ".%s.%d.tmp", name, (int)getpid());
+	if ((dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1) {
+		LOG_ERR("%s: %s", dir, strerror(errno));
 		goto out;
 	}
+	if (spoolwait_prepare(dir, dfd, name, rec, &enc) == -1)
+		goto out;
+	if ((rc = spool_dir_room(dfd, name, enc.len, cap)) != SPOOL_OK)
+		goto out;
+	rc = SPOOL_ERROR;
+	if ((fd = open_tmp(dfd, tmp)) == -1)
+		goto out;
 	made = 1;
 	if (file_write_all(fd, enc.data, enc.len) == -1 || fsync(fd) == -1) {
 		LOG_ERR("cannot write a spool file: %s", strerror(errno));
@@ -113,11 +123,17 @@ spool_write(const char *dir, const struct spoolrec *rec,
 		goto out;
 	}
 	fd = -1;
-	/* link() rather than rename(): a record already there for this key
-	 * (an earlier post of the same token) is kept, and that is success. */
-	if (linkat(dfd, tmp, dfd, name, 0) == -1 && errno != EEXIST) {
-		LOG_ERR("cannot name a spool file: %s", strerror(errno));
-		goto out;
+	/* link() rather than rename(): a record already there for this
+	 * name (the same token and the same answers, spooled a moment ago by
+	 * a double click) is kept, and that is success, with its reference.
+	 * Other answers have another name: a correction is never dropped. */
+	if (linkat(dfd, tmp, dfd, name, 0) == -1) {
+		if (errno != EEXIST) {
+			LOG_ERR("cannot name a spool file: %s",
+			    strerror(errno));
+			goto out;
+		}
+		(void)spoolwait_reference(dfd, name, rec->reference);
 	}
 	if (unlinkat(dfd, tmp, 0) == 0)
 		made = 0;
@@ -151,42 +167,6 @@ spool_depth(const char *dir)
 			n++;
 	closedir(d);
 	return n;
-}
-
-/* Reads a whole record file, refusing anything but a small regular file. */
-static int
-read_record(int dfd, const char *name, struct buf *out)
-{
-	struct stat	 st;
-	char		 chunk[8192];
-	ssize_t		 n;
-	int		 fd, rc = -1;
-
-	if ((fd = openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) == -1)
-		return -1;
-	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode) ||
-	    st.st_size > (off_t)SPOOLREC_MAX) {
-		errno = EINVAL;
-		goto out;
-	}
-	for (;;) {
-		if ((n = read(fd, chunk, sizeof(chunk))) == -1) {
-			if (errno == EINTR)
-				continue;
-			goto out;
-		}
-		if (n == 0)
-			break;
-		if (out->len + (size_t)n > SPOOLREC_MAX ||
-		    buf_append(out, chunk, (size_t)n) == -1) {
-			errno = ENOMEM;
-			goto out;
-		}
-	}
-	rc = 0;
-out:
-	close(fd);
-	return rc;
 }
 
 /*
@@ -254,7 +234,7 @@ replay_one(int dfd, const char *name, struct store *st,
 	enum store_result	 res = STORE_ERROR;
 
 	memset(&rec, 0, sizeof(rec));
-	if (read_record(dfd, name, &raw) == -1) {
+	if (spoolwait_read(dfd, name, &raw) == -1) {
 		if (errno == ENOENT)	/* another replayer took it */
 			res = STORE_OK;
 		else if (errno == ENOMEM)
@@ -274,13 +254,16 @@ replay_one(int dfd, const char *name, struct store *st,
 		LOG_ERR("malformed spool file");
 		goto aside;
 	}
-	spoolrec_name(rec.idem, want);
+	spoolrec_name(&rec, want);
 	if (strcmp(want, name) != 0) {
 		LOG_ERR("spool file named for another key");
 		goto aside;
 	}
+	/* The reference she was shown, whether the database finds it the
+	 * token's first answers or a correction (spool_write chose it). */
 	res = store_submit(st, rec.version_id, rec.idem, rec.reference,
-	    rec.plain.data, &rec.sealed, rec.key_id, stored);
+	    rec.plain.data, &rec.sealed, rec.key_id,
+	    rec.has_digest ? rec.digest : NULL, rec.reference, stored);
 	/* Refused for now: store.c said why, once; the record stays. */
 	if (res == STORE_DOWN || res == STORE_ERROR)
 		goto out;
@@ -339,7 +322,7 @@ spool_replay(const char *dir, struct store *st, size_t max,
 {
 	DIR		*d = NULL;
 	struct dirent	*e;
-	char		(*names)[SPOOLREC_NAME] = NULL;
+	struct spoolwait *names = NULL;
 	size_t		 n = 0, i, done = 0, streak = 0;
 	time_t		 now = time(NULL);
 	int		 dfd = -1, rc = -1;
@@ -361,17 +344,16 @@ spool_replay(const char *dir, struct store *st, size_t max,
 	}
 	/* Names first, work after: the directory changes under us. */
 	while ((e = readdir(d)) != NULL) {
-		if (spoolrec_is_name(e->d_name)) {
-			if (n < max)
-				memcpy(names[n++], e->d_name, SPOOLREC_NAME);
-			else
-				t->left++;
-		} else if (is_tmp_name(e->d_name))
+		if (spoolrec_is_name(e->d_name))
+			t->left += (size_t)spoolwait_keep(dfd, e->d_name,
+			    names, &n, max);
+		else if (is_tmp_name(e->d_name))
 			sweep_tmp(dfd, e->d_name, now);
 	}
+	spoolwait_sort(names, n);
 	for (i = 0; i < n; i++) {
 		done++;
-		res = replay_one(dfd, names[i], st, t);
+		res = replay_one(dfd, names[i].name, st, t);
 		if (res == STORE_DOWN) {
 			t->down = 1;
 			break;

@@ -21,7 +21,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "store.h"
+#include "spool.h"
 
 #define COPY_DIGITS	3	/* move_to_failed() numbers copies 1..99 */
 

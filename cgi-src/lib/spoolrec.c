@@ -7,9 +7,10 @@
  *
  * A record is text framing around length-prefixed values:
  *
- *   vawg-spool 1 LF
+ *   vawg-spool 2 LF
  *   version LEN LF  decimal form version id  LF
  *   idem LEN LF     32 lowercase hex digits  LF
+ *   digest LEN LF   64 lowercase hex digits  LF  (answers.c)
  *   reference LEN LF  "K7QM-4XPT"            LF
  *   key_id LEN LF   16 lowercase hex digits  LF
  *   plain LEN LF    the plain answers' JSON  LF
@@ -17,7 +18,9 @@
  *   end SP 32 hex digits LF
  *
  * Fields come in that order, each once.  LEN is decimal without leading
- * zeros.  The last line is BLAKE2b-128 of every byte before "end", so a
+ * zeros.  Format 1, written before digests (issue 14, item 1), has no
+ * digest line and is still read, so a record waiting across an upgrade is
+ * replayed as it was written.  The last line is BLAKE2b-128 of every byte before "end", so a
  * record damaged on disk is refused rather than stored as garbage.  The
  * record holds nothing a database row would not: the sensitive answers
  * exist only inside the sealed envelope.
@@ -28,15 +31,16 @@
 
 #include <sodium.h>
 
-#include "store.h"
+#include "spool.h"
 
-#define MAGIC		"vawg-spool 1\n"
+#define MAGIC1		"vawg-spool 1\n"	/* no digest */
+#define MAGIC		"vawg-spool 2\n"
+#define DIGEST_HEX	(ANSWERS_DIGEST_BYTES * 2)
 #define SUM_BYTES	16
 #define SUM_HEX		(SUM_BYTES * 2)
 #define END_LEN		(4 + SUM_HEX + 1)	/* "end " hex LF */
 
-_Static_assert(SPOOLREC_NAME == TOKEN_NONCE_BYTES * 2 + sizeof(".rec"),
-    "a record's name: the idempotency key in hex, \".rec\" and NUL");
+_Static_assert(sizeof(MAGIC1) == sizeof(MAGIC), "one length for both");
 /* take_field() reads at most ten digits of a length. */
 _Static_assert(SPOOLREC_MAX <= 9999999999ULL && SIZE_MAX >= 9999999999ULL,
     "ten digits spell any length we accept, and a size_t holds them");
@@ -63,26 +67,42 @@ put_field(struct buf *out, const char *name, const void *p, size_t len)
 }
 
 void
-spoolrec_name(const unsigned char *idem, char out[SPOOLREC_NAME])
+spoolrec_name(const struct spoolrec *rec, char out[SPOOLREC_NAME])
 {
-	sodium_bin2hex(out, TOKEN_NONCE_BYTES * 2 + 1, idem,
+	char	*p = out + SPOOLREC_IDEM_HEX;
+
+	sodium_bin2hex(out, SPOOLREC_IDEM_HEX + 1, rec->idem,
 	    TOKEN_NONCE_BYTES);
-	memcpy(out + TOKEN_NONCE_BYTES * 2, ".rec", sizeof(".rec"));
+	if (rec->has_digest) {
+		*p++ = '-';
+		sodium_bin2hex(p, DIGEST_HEX + 1, rec->digest,
+		    ANSWERS_DIGEST_BYTES);
+		p += DIGEST_HEX;
+	}
+	memcpy(p, ".rec", sizeof(".rec"));
 }
 
 int
 spoolrec_is_name(const char *name)
 {
-	return strlen(name) == SPOOLREC_NAME - 1 &&
-	    is_lower_hex(name, TOKEN_NONCE_BYTES * 2) &&
-	    strcmp(name + TOKEN_NONCE_BYTES * 2, ".rec") == 0;
+	size_t	 len = strlen(name), at = SPOOLREC_IDEM_HEX;
+
+	if (len < at || !is_lower_hex(name, at))
+		return 0;
+	if (len == SPOOLREC_NAME - 1) {
+		if (name[at] != '-' || !is_lower_hex(name + at + 1,
+		    DIGEST_HEX))
+			return 0;
+		at += 1 + DIGEST_HEX;
+	}
+	return len == at + 4 && strcmp(name + at, ".rec") == 0;
 }
 
 int
 spoolrec_encode(const struct spoolrec *rec, struct buf *out)
 {
 	char		 num[sizeof("-2147483648")];
-	char		 hex[TOKEN_NONCE_BYTES * 2 + 1];
+	char		 hex[DIGEST_HEX + 1];
 	char		 sumhex[SUM_HEX + 1];
 	unsigned char	 sum[SUM_BYTES];
 	size_t		 start = out->len;
@@ -92,10 +112,17 @@ spoolrec_encode(const struct spoolrec *rec, struct buf *out)
 		return -1;
 	snprintf(num, sizeof(num), "%d", (int)rec->version_id);
 	sodium_bin2hex(hex, sizeof(hex), rec->idem, TOKEN_NONCE_BYTES);
-	if (buf_puts(out, MAGIC) == -1 ||
+	if (buf_puts(out, rec->has_digest ? MAGIC : MAGIC1) == -1 ||
 	    put_field(out, "version", num, strlen(num)) == -1 ||
-	    put_field(out, "idem", hex, strlen(hex)) == -1 ||
-	    put_field(out, "reference", rec->reference,
+	    put_field(out, "idem", hex, strlen(hex)) == -1)
+		goto fail;
+	if (rec->has_digest) {
+		sodium_bin2hex(hex, sizeof(hex), rec->digest,
+		    ANSWERS_DIGEST_BYTES);
+		if (put_field(out, "digest", hex, strlen(hex)) == -1)
+			goto fail;
+	}
+	if (put_field(out, "reference", rec->reference,
 	    strlen(rec->reference)) == -1 ||
 	    put_field(out, "key_id", rec->key_id, strlen(rec->key_id)) == -1 ||
 	    put_field(out, "plain", rec->plain.data, rec->plain.len) == -1 ||
@@ -148,16 +175,21 @@ take_field(const char **p, const char *end, const char *name,
 /*
  * The frame: the magic first, "end <sum> LF" last, and the sum right, so
  * nothing after this reads a damaged record.  *end is where the fields
- * stop.  0 / -1.
+ * stop, *digest whether the format has one.  0 / -1.
  */
 static int
-check_frame(const char *in, size_t len, const char **end)
+check_frame(const char *in, size_t len, const char **end, int *digest)
 {
 	char		 sumhex[SUM_HEX + 1];
 	unsigned char	 sum[SUM_BYTES];
 
-	if (len < sizeof(MAGIC) - 1 + END_LEN || len > SPOOLREC_MAX ||
-	    memcmp(in, MAGIC, sizeof(MAGIC) - 1) != 0)
+	if (len < sizeof(MAGIC) - 1 + END_LEN || len > SPOOLREC_MAX)
+		return -1;
+	if (memcmp(in, MAGIC, sizeof(MAGIC) - 1) == 0)
+		*digest = 1;
+	else if (memcmp(in, MAGIC1, sizeof(MAGIC1) - 1) == 0)
+		*digest = 0;
+	else
 		return -1;
 	*end = in + len - END_LEN;
 	if (memcmp(*end, "end ", 4) != 0 || in[len - 1] != '\n' ||
@@ -194,14 +226,15 @@ take_version(const char **p, const char *end, int32_t *out)
 }
 
 /*
- * "idem", then "reference".  The reference is derived from the idempotency
- * key; one that is not could never be the one the user was shown.
+ * "idem", the "digest" when the format has one, then "reference".  The
+ * reference is derived from the key (and the digest, for a correction);
+ * one that is not could never be the one the user was shown.
  */
 static int
 take_idem(const char **p, const char *end, struct spoolrec *out)
 {
 	const char	*v;
-	char		 ref[REFERENCE_TEXT];
+	char		 ref[REFERENCE_TEXT], cref[REFERENCE_TEXT];
 	size_t		 vlen, binlen;
 
 	if (take_field(p, end, "idem", &v, &vlen) == -1 ||
@@ -209,11 +242,23 @@ take_idem(const char **p, const char *end, struct spoolrec *out)
 	    sodium_hex2bin(out->idem, sizeof(out->idem), v, vlen, NULL,
 	    &binlen, NULL) != 0 || binlen != TOKEN_NONCE_BYTES)
 		return -1;
-	token_reference(out->idem, ref);
-	if (take_field(p, end, "reference", &v, &vlen) == -1 ||
-	    vlen != REFERENCE_TEXT - 1 || memcmp(v, ref, vlen) != 0)
+	if (out->has_digest && (take_field(p, end, "digest", &v, &vlen) ==
+	    -1 || vlen != DIGEST_HEX || !is_lower_hex(v, vlen) ||
+	    sodium_hex2bin(out->digest, sizeof(out->digest), v, vlen, NULL,
+	    &binlen, NULL) != 0 || binlen != ANSWERS_DIGEST_BYTES))
 		return -1;
-	memcpy(out->reference, ref, sizeof(ref));
+	token_reference(out->idem, ref);
+	if (out->has_digest)
+		answers_reference(out->idem, out->digest, cref);
+	else
+		memcpy(cref, ref, sizeof(ref));
+	if (take_field(p, end, "reference", &v, &vlen) == -1 ||
+	    vlen != REFERENCE_TEXT - 1)
+		return -1;
+	if (memcmp(v, ref, vlen) != 0 && memcmp(v, cref, vlen) != 0)
+		return -1;
+	memcpy(out->reference, v, vlen);
+	out->reference[vlen] = '\0';
 	return 0;
 }
 
@@ -272,7 +317,7 @@ spoolrec_parse(const char *in, size_t len, struct spoolrec *out)
 	enum spoolrec_result	 rc = SPOOLREC_MALFORMED;
 
 	memset(out, 0, sizeof(*out));
-	if (check_frame(in, len, &end) == -1)
+	if (check_frame(in, len, &end, &out->has_digest) == -1)
 		goto fail;
 	p = in + sizeof(MAGIC) - 1;
 	if (take_version(&p, end, &out->version_id) == -1 ||

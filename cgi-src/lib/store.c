@@ -1,6 +1,6 @@
 /*
  * store.c: the database connection, the one path every statement of the
- * library takes, and the public pool's two statements (ping, submit).
+ * library takes, and its ping (vawg.submit() is in store_submit.c).
  * SQL lives only in cgi-src/lib/store*.c, each file's statements in a
  * table (enum with a __MAX sentinel, a parallel array of struct
  * store_stmt), only as prepared statements with bound parameters
@@ -27,6 +27,7 @@
  * replay is idempotent too.
  */
 #include <assert.h>
+#include <poll.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,28 +36,21 @@
 
 #include "staffdb.h"
 
-/* Room for every statement of the library (26), and more to come. */
-#define PREPARED_MAX	48
+/* Room for every statement of the library (30 today), and more to come. */
+#define PREPARED_MAX	96
 
 enum stmt {
 	STMT_PING,
-	STMT_SUBMIT,
 	STMT_BEGIN,
 	STMT_ROLLBACK,
 	STMT__MAX
 };
 
-/* The columns: ping's constant; submit's reference stored for the key. */
+/* The column: ping's constant. */
 enum { PING_ONE, PING__COLS };
-enum { SUBMIT_REFERENCE, SUBMIT__COLS };
 
 static const struct store_stmt stmts[STMT__MAX] = {
 	[STMT_PING] = { "ping", "SELECT 1", 0, PGRES_TUPLES_OK, PING__COLS,
-	    STORE_RESEND, 0 },
-	/* vawg_public: the one write the public pool may make. */
-	[STMT_SUBMIT] = { "submit",
-	    "SELECT vawg.submit($1::integer, $2::bytea, $3::text, $4::jsonb, "
-	    "$5::bytea, $6::text)", 6, PGRES_TUPLES_OK, SUBMIT__COLS,
 	    STORE_RESEND, 0 },
 	[STMT_BEGIN] = { "begin", "BEGIN", 0, PGRES_COMMAND_OK, 0,
 	    STORE_RESEND, 0 },
@@ -278,6 +272,28 @@ store_said_no(struct store *s, const struct store_stmt *st,
  * second try only on a connection that is really gone: a server that says
  * "going away" on a live one gets no retry.
  */
+/*
+ * Before a write that cannot be sent twice: an idle connection with input
+ * waiting holds what the server said unasked, and on these connections
+ * (no LISTEN) that is its goodbye (a FATAL from pg_terminate_backend() or
+ * a shutdown).  Marked stale, it is reset before the write goes out, so
+ * the write's outcome is known instead of lost with the old connection.
+ */
+static void
+store_probe(struct store *s)
+{
+	struct pollfd	 p;
+
+	if (s->conn == NULL || s->in_txn || PQstatus(s->conn) != CONNECTION_OK ||
+	    PQtransactionStatus(s->conn) != PQTRANS_IDLE)
+		return;
+	p.fd = PQsocket(s->conn);
+	p.events = POLLIN;
+	p.revents = 0;
+	if (p.fd != -1 && poll(&p, 1, 0) == 1)
+		s->stale = 1;
+}
+
 static PGresult *
 store_exec(struct store *s, const struct store_stmt *st,
     const struct store_args *a, struct rows *rows, enum store_result *res)
@@ -286,6 +302,8 @@ store_exec(struct store *s, const struct store_stmt *st,
 	int		 attempt, sent;
 
 	assert(a == NULL ? st->nparams == 0 : a->n == st->nparams);
+	if (st->send == STORE_ONCE)
+		store_probe(s);
 	for (attempt = 0; attempt < 2; attempt++) {
 		if (store_ensure(s) == -1)
 			break;
@@ -412,33 +430,4 @@ store_ping(struct store *s)
 	r = store_run(s, &stmts[STMT_PING], NULL, NULL);
 	PQclear(r);
 	return r ? 0 : -1;
-}
-
-enum store_result
-store_submit(struct store *s, int32_t version_id, const unsigned char *idem,
-    const char *reference, const char *plain_json, const struct buf *sealed,
-    const char *key_id, char ref_out[REFERENCE_TEXT])
-{
-	struct store_args	 a = { 0 };
-	enum store_result	 res;
-	PGresult		*r;
-	const char		*got;
-
-	store_arg_int(&a, version_id);
-	store_arg_bytes(&a, idem, TOKEN_NONCE_BYTES);
-	store_arg_text(&a, reference);
-	store_arg_text(&a, plain_json);
-	store_arg_bytes(&a, sealed->data, sealed->len);
-	store_arg_text(&a, key_id);
-	if ((r = store_run(s, &stmts[STMT_SUBMIT], &a, &res)) == NULL)
-		return res;
-	got = PQntuples(r) == 1 ? PQgetvalue(r, 0, SUBMIT_REFERENCE) : "";
-	if (strlen(got) != REFERENCE_TEXT - 1) {
-		LOG_ERR("submit returned no reference");
-		PQclear(r);
-		return STORE_ERROR;
-	}
-	memcpy(ref_out, got, REFERENCE_TEXT);
-	PQclear(r);
-	return STORE_OK;
 }

@@ -2,8 +2,9 @@
  * store.h: the public side's storage, and the one path every statement of
  * the library takes.  The database connection, its execution path and the
  * public pool's statements (store.c), the form definitions (store_forms.c),
- * the durable spool that stands in for the database while it is away
- * (spoolrec.c, the record's bytes; spool.c, the folder and its replay).
+ * and the answers' digest that tells a retry from a correction
+ * (answers.c).  The durable spool that stands in for the database while
+ * it is away is in spool.h.
  * Statements the staff side runs are in staffdb.h.  Programs call the named
  * functions; only the library's store*.c files hold SQL and use the
  * execution path below.
@@ -39,14 +40,19 @@ void		 store_close(struct store *);	/* NULL-safe */
 /* 0 when the database answers a trivial query, -1 otherwise. */
 int		 store_ping(struct store *);
 /*
- * Calls vawg.submit().  On STORE_OK, ref_out holds the reference stored for
- * this idempotency key, which is the given one unless an earlier post of
- * the same token got there first.
+ * Calls vawg.submit() (sql/010).  digest (ANSWERS_DIGEST_BYTES, or NULL:
+ * unknown) tells the same answers from a correction: the token's first
+ * post is stored with reference, a later one with other answers as a new
+ * row with correction (its reference), linked to the first.  On STORE_OK,
+ * ref_out holds the reference of the row that holds these answers: an
+ * earlier one's when the same answers were stored before (or the token's
+ * row predates digests).
  */
 enum store_result store_submit(struct store *, int32_t version_id,
 		    const unsigned char *idem, const char *reference,
 		    const char *plain_json, const struct buf *sealed,
-		    const char *key_id, char ref_out[REFERENCE_TEXT]);
+		    const char *key_id, const unsigned char *digest,
+		    const char *correction, char ref_out[REFERENCE_TEXT]);
 /*
  * store_forms.c: loads every version of every form (all) or only the
  * current ones into out (free with formset_free), over a connection of its
@@ -54,6 +60,28 @@ enum store_result store_submit(struct store *, int32_t version_id,
  */
 int		 store_load_versions(const char *conninfo, struct formset *out,
 		    int all);
+
+/* ---- answers.c: the same answers, or a correction (pure) ---- */
+
+#define ANSWERS_KEY_BYTES	32	/* crypto_kdf_KEYBYTES */
+#define ANSWERS_DIGEST_BYTES	32
+
+/* The digest's key, derived from the token key (TOKEN_KEY_BYTES).  0 / -1. */
+CHECKED int	 answers_key(const unsigned char *token_key,
+		    unsigned char out[ANSWERS_KEY_BYTES]);
+/*
+ * Keyed BLAKE2b of f's id, version and validated answers vals (f->nfields
+ * of them) in canonical form: the definition's field order, ticked boxes
+ * in the options' order.  0 / -1.
+ */
+CHECKED int	 answers_digest(const unsigned char key[ANSWERS_KEY_BYTES],
+		    const struct form *f, const struct fieldval *vals,
+		    unsigned char out[ANSWERS_DIGEST_BYTES]);
+/* The reference of a correction: derived from the token's nonce and the
+ * digest, as token_reference() derives a first post's from the nonce. */
+void		 answers_reference(const unsigned char *idem,
+		    const unsigned char digest[ANSWERS_DIGEST_BYTES],
+		    char out[REFERENCE_TEXT]);
 
 /* ---- store.c: the one execution path, for cgi-src/lib/store*.c only ---- */
 
@@ -126,104 +154,5 @@ int		 store_stream(struct store *, const struct store_stmt *st,
  */
 int		 store_begin(struct store *);
 int		 store_rollback(struct store *);
-
-/* ---- spoolrec.c: a spooled submission as bytes (pure) ---- */
-
-#define SPOOLREC_MAX	(64u << 20)	/* largest record file, bytes */
-#define SPOOLREC_NAME	37		/* 32 hex digits, ".rec" and NUL */
-
-/* Exactly what store_submit() takes, and nothing else. */
-struct spoolrec {
-	int32_t		 version_id;
-	unsigned char	 idem[TOKEN_NONCE_BYTES];
-	char		 reference[REFERENCE_TEXT];
-	char		 key_id[SEAL_KEY_ID_HEX];
-	struct buf	 plain;		/* owned: the plain answers' JSON */
-	struct buf	 sealed;	/* owned: the envelope */
-};
-
-enum spoolrec_result {
-	SPOOLREC_OK,
-	SPOOLREC_MALFORMED,	/* any byte out of place, or a bad checksum */
-	SPOOLREC_NOMEM,
-};
-
-/* The record's file name, "<idem hex>.rec". */
-void	 spoolrec_name(const unsigned char *idem, char out[SPOOLREC_NAME]);
-int	 spoolrec_is_name(const char *);	/* 1 / 0 */
-/* Appends the record's bytes to out.  0 / -1 (out unchanged). */
-int	 spoolrec_encode(const struct spoolrec *, struct buf *out);
-/*
- * Parses in[0..len) into out (free with spoolrec_free) and checks it whole:
- * framing, checksum, each field's shape, the reference derived from the
- * key, the envelope naming key_id.  On failure out is empty.
- */
-enum spoolrec_result spoolrec_parse(const char *in, size_t len,
-	    struct spoolrec *out);
-void	 spoolrec_free(struct spoolrec *);	/* wipes; NULL-safe */
-
-/* ---- spool.c: the durable spool and its replay ---- */
-
-#define SPOOL_FAILED	"failed"	/* the folder of records set aside */
-
-struct spool_tally {
-	size_t	 replayed;	/* stored (or found stored) and removed */
-	size_t	 failed;	/* moved to failed/: refused as invalid */
-	size_t	 held;		/* refused for now, left in the spool */
-	size_t	 left;		/* still in the spool after the pass */
-	int	 down;		/* the pass stopped: the database is away */
-};
-
-/* The most the spool and its failed/ may hold together. */
-struct spool_cap {
-	uint64_t	 bytes;		/* VAWG_SPOOL_MAX_BYTES */
-	size_t		 files;		/* VAWG_SPOOL_MAX_FILES */
-};
-
-enum spool_result {
-	SPOOL_OK,	/* written, or already there for this key */
-	SPOOL_FULL,	/* the cap would be passed: nothing written */
-	SPOOL_ERROR,	/* logged: the folder or the disk failed */
-};
-
-/*
- * Writes rec durably into dir as spoolrec_name(): temporary file, fsync,
- * link, fsync of dir, unless cap (borrowed) would be passed.  Anything but
- * SPOOL_OK means the user must be told her answers were not saved.
- */
-enum spool_result spool_write(const char *dir, const struct spoolrec *rec,
-	    const struct spool_cap *cap);
-/* Records waiting in dir, or -1 if it cannot be read. */
-long	 spool_depth(const char *dir);
-/*
- * One replay pass over at most max records through st (borrowed): stored
- * records are removed, ones refused as invalid (STORE_REFUSED) or
- * unreadable moved to dir/failed/, ones refused for now (STORE_ERROR)
- * left, and the pass stops at the first sign the database is away or at
- * three refusals for now in a row; then the process's passes back off,
- * up to 30 s, and a pass inside the wait runs no statement.  Also removes
- * temporary files abandoned over a minute ago.  0, or -1 when dir cannot
- * be read; *t says what happened.
- */
-int	 spool_replay(const char *dir, struct store *st, size_t max,
-	    struct spool_tally *t);
-
-/* ---- spool_dir.c: the spool folder's cap, and its failed/ ---- */
-
-/*
- * Is there room in the folder open at dfd (and its failed/) for one more
- * record of len bytes named name?  SPOOL_OK (also when name is already
- * there: nothing is added), SPOOL_FULL, SPOOL_ERROR (logged).  The turn
- * to full and back is logged once per process.  Workers writing at once
- * may pass the cap by a record each.
- */
-enum spool_result spool_dir_room(int dfd, const char *name, size_t len,
-	    const struct spool_cap *cap);
-/*
- * Moves every record in dir/failed/ (its numbered copies, name.rec.N,
- * too) back into dir as name.rec, for the replay to try again; one whose
- * key already waits in dir stays.  0 with *moved and *kept, or -1.
- */
-int	 spool_dir_unpark(const char *dir, size_t *moved, size_t *kept);
 
 #endif /* VAWG_STORE_H */

@@ -5,8 +5,9 @@
  * The master loads everything a worker needs at start (templates, form
  * definitions and their cached pages, the sealing public key, the
  * form-token key), opens the socket, drops root, then runs the pool.
- * SIGHUP reloads the form definitions (and rebuilds the page cache);
- * SIGTERM stops the pool.  A worker keeps one database connection and
+ * SIGHUP reloads the sealing public key (checked against the pin again)
+ * and the form definitions (and rebuilds the page cache); SIGTERM stops
+ * the pool.  A worker keeps one database connection and
  * serves requests one at a time.  One more child, the replayer, stores
  * what the workers spooled while the database was away (lib/spool.c).
  *
@@ -31,28 +32,76 @@
 #include "public.h"
 #include "view.h"
 
+/* service.pub into *out, if the pin (when set) names it.  0 / -1 (said). */
+static int
+pub_load_pinned(const struct app *app, struct seal_pub *out)
+{
+	char	 path[PATH_MAX];
+
+	snprintf(path, sizeof(path), "%s/service.pub", app->cfg->key_dir);
+	if (seal_pub_load(path, out) == -1)
+		return -1;
+	if (app->cfg->pin[0] != '\0' &&
+	    strcmp(app->cfg->pin, out->fingerprint) != 0) {
+		LOG_ERR("%s: fingerprint %s is not the pinned %s; refusing to "
+		    "seal answers to an unexpected key", path,
+		    out->fingerprint, app->cfg->pin);
+		return -1;
+	}
+	return 0;
+}
+
 static int
 load_keys(struct app *app)
 {
 	char	 path[PATH_MAX];
 
-	snprintf(path, sizeof(path), "%s/service.pub", app->cfg->key_dir);
-	if (seal_pub_load(path, &app->pub) == -1)
+	if (pub_load_pinned(app, &app->pub) == -1)
 		return -1;
-	if (app->cfg->pin[0] != '\0' &&
-	    strcmp(app->cfg->pin, app->pub.fingerprint) != 0) {
-		LOG_ERR("%s: fingerprint %s is not the pinned %s; refusing to "
-		    "seal answers to an unexpected key", path,
-		    app->pub.fingerprint, app->cfg->pin);
-		return -1;
-	}
 	snprintf(path, sizeof(path), "%s/token.key", app->cfg->key_dir);
 	if (file_read_secret(path, TOKEN_KEY_BYTES, &app->token_key) ==
 	    -1)
 		return -1;
+	/* Its own key for the answers' digest (lib/answers.c), so the MAC
+	 * key of the tokens is used for nothing else. */
+	if ((app->answers_key = sodium_malloc(ANSWERS_KEY_BYTES)) == NULL ||
+	    answers_key(app->token_key, app->answers_key) == -1) {
+		LOG_ERR("cannot derive the answers' key");
+		return -1;
+	}
 	LOG_INFO("sealing to key %s (fingerprint %s)", app->pub.key_id,
 	    app->pub.fingerprint);
 	return 0;
+}
+
+/*
+ * On SIGHUP, the public key again, so a rotation reaches the web tier
+ * without a restart (each process, master and workers, reads it).  A key
+ * that cannot be read, or that the pin does not name, is refused and the
+ * current key kept, with an error in public.log that names both: refusing
+ * every post instead would lose the very answers the service exists to
+ * keep, while the current key's secret is still in keys/ (in keyring/
+ * after a rotation), so what is sealed to it still opens.  The pin is the
+ * operator's word on which key to seal to: a new pin needs a restart (it
+ * is read once, from the environment), and vawgctl rotate says so.
+ */
+static void
+reload_key(struct app *app)
+{
+	struct seal_pub	 fresh;
+
+	if (pub_load_pinned(app, &fresh) == -1) {
+		LOG_ERR("reload: still sealing to key %s (fingerprint %s): "
+		    "the key in %s was refused (see above); a new pin needs a "
+		    "restart", app->pub.key_id, app->pub.fingerprint,
+		    app->cfg->key_dir);
+		return;
+	}
+	if (sodium_memcmp(fresh.pk, app->pub.pk, sizeof(fresh.pk)) == 0)
+		return;
+	LOG_INFO("reload: now sealing to key %s (fingerprint %s), no longer "
+	    "to %s", fresh.key_id, fresh.fingerprint, app->pub.key_id);
+	app->pub = fresh;
 }
 
 /* Loads the definitions; patient: waits up to a minute for the database. */
@@ -92,9 +141,12 @@ public_handle(void *arg, struct req *r, struct resp *s)
 	app_handle(arg, r, s);
 }
 
+/* The key first: a reload that cannot read the definitions (the
+ * database away) still changes the key. */
 static int
 public_reload(void *arg, int patient)
 {
+	reload_key(arg);
 	return load_forms(arg, patient);
 }
 
@@ -171,6 +223,7 @@ main(void)
 	page_cache_free(&app);
 	formset_free(&app.forms);
 	sodium_free(app.token_key);
+	sodium_free(app.answers_key);
 	/* Fails once root is dropped (the folder is not ours to enter):
 	 * conf/stack.sh removes the socket before each start. */
 	unlink(cfg.socket_path);

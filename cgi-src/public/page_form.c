@@ -5,7 +5,9 @@
  * GET:  200 the empty form with a fresh token (from the page cache when it
  *       can serve, page_cache.c); 200 "closed" when closed.
  * POST: 200 confirmation with the reference (the same one again for a
- *       repeated token); 422 the form again with an error summary, each
+ *       token posted again with the same answers; a new one, its row
+ *       linked to the first, for the same token with other answers: she
+ *       went back and corrected something); 422 the form again with an error summary, each
  *       field's message and the answers kept; 400 a request no browser
  *       sends (encoding, unknown or repeated fields, honeypot); 403 a
  *       missing or forged token, or a closed form; 411/413/415 from the body
@@ -155,7 +157,7 @@ post_accept(struct app *app, struct resp *s, const struct form *f,
 {
 	struct spoolrec		 rec;
 	struct buf		 pairs = { 0 };
-	char			 stored[REFERENCE_TEXT];
+	char			 stored[REFERENCE_TEXT], corr[REFERENCE_TEXT];
 	enum store_result	 res;
 
 	_Static_assert(sizeof(rec.idem) == sizeof(tok->nonce) &&
@@ -166,7 +168,11 @@ post_accept(struct app *app, struct resp *s, const struct form *f,
 	memcpy(rec.idem, tok->nonce, sizeof(rec.idem));
 	token_reference(tok->nonce, rec.reference);
 	memcpy(rec.key_id, app->pub.key_id, sizeof(rec.key_id));
-	if (form_plain_json(f, vals, &rec.plain) == -1 ||
+	/* Before sealing, which is random: what tells the same answers
+	 * (a retry) from a correction of the same token (issue 14). */
+	rec.has_digest = 1;
+	if (answers_digest(app->answers_key, f, vals, rec.digest) == -1 ||
+	    form_plain_json(f, vals, &rec.plain) == -1 ||
 	    form_sensitive_pairs(f, vals, &pairs) == -1 ||
 	    seal_envelope(&app->pub, tok->nonce, f->name, pairs.data ?
 	    pairs.data : "", pairs.len, &rec.sealed) == -1) {
@@ -175,11 +181,13 @@ post_accept(struct app *app, struct resp *s, const struct form *f,
 		goto out;
 	}
 	buf_free(&pairs);	/* wipe the plaintext as soon as it is sealed */
+	answers_reference(rec.idem, rec.digest, corr);
 	res = store_submit(app->store, rec.version_id, rec.idem, rec.reference,
-	    rec.plain.data, &rec.sealed, rec.key_id, stored);
+	    rec.plain.data, &rec.sealed, rec.key_id, rec.digest, corr, stored);
 	/* The outcome is unknown or the database is away: a durable record
 	 * in the spool is as good as a row, since the replay stores it once
-	 * (the idempotency key) with the reference shown here. */
+	 * (the idempotency key and the digest) with the reference shown
+	 * here, which spool_write() chooses as the database would. */
 	if (res == STORE_DOWN && spool_write(app->cfg->spool_dir, &rec,
 	    &app->cfg->spool_cap) == SPOOL_OK) {
 		confirm(app, s, f, vals, rec.reference);

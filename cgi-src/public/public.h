@@ -13,7 +13,7 @@
 #include "base.h"
 #include "crypto.h"
 #include "form.h"
-#include "store.h"
+#include "spool.h"
 #include "web.h"
 
 /* ---- config.c: the public pool's settings, read once at start ---- */
@@ -50,6 +50,7 @@ struct app {
 	struct page_cache	*cache;		/* pages of forms, or NULL */
 	struct seal_pub		 pub;
 	unsigned char		*token_key;	/* sodium_malloc()ed */
+	unsigned char		*answers_key;	/* the same, from token_key */
 	struct store		*store;		/* per worker */
 };
 

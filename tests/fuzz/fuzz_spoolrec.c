@@ -23,7 +23,7 @@
 
 #include <sodium.h>
 
-#include "store.h"
+#include "spool.h"
 #include "fuzz_common.h"
 
 FUZZ_SODIUM_INITIALIZE

@@ -42,11 +42,24 @@ def labels(ctx):
     return ctx.admin_labels
 
 
+# Unicode bidirectional controls: each written as the text [U+XXXX].
+BIDI = tuple(chr(c) for c in list(range(0x202a, 0x202f)) +
+             list(range(0x2066, 0x206a)) + [0x200e, 0x200f, 0x061c])
+
+
+def bidi_shown(text):
+    """text with each bidirectional control as the export shows it."""
+    return ''.join('[U+%04X]' % ord(ch) if ch in BIDI else ch
+                   for ch in text)
+
+
 def neutralised(cell):
     """The cell as the export must write it: an apostrophe first before a
     formula starter, and before apostrophes that precede one (so that
-    "'=1" stays distinguishable from a neutralised "=1")."""
+    "'=1" stays distinguishable from a neutralised "=1"); every
+    bidirectional control as [U+XXXX]."""
     bare = cell.lstrip("'")
+    cell = bidi_shown(cell)
     return "'" + cell if bare and bare[0] in STARTERS else cell
 
 

@@ -28,7 +28,7 @@ from report import Results, finish, on_term, one_line, out, \
 
 MODULES = ('test_pages', 'test_submit', 'test_invalid', 'test_reject',
            'test_hostile', 'test_closed', 'test_roles', 'test_local_db',
-           'test_flood', 'test_dbdown', 'test_spool_replay',
+           'test_flood', 'test_dbdown', 'test_spool_replay', 'test_corrections',
            'test_admin_signin', 'test_admin_body',
            'test_admin_throttle', 'test_admin_dashboard', 'test_admin_export',
            'test_admin_audit', 'test_admin_integrity', 'test_admin_purge',

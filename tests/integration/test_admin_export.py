@@ -19,9 +19,10 @@ import html_checks
 import rows
 from admin_client import audit_max, audit_rows, enrol, london_range, \
     restart_admin, sign_in, wrong_passphrase
-from csv_export import BOM, compare_export, download, export_count, \
-    formula_cells, parse_strict
-from export_answers import ensure_submissions
+from csv_export import BIDI, BOM, bidi_shown, compare_export, download, \
+    export_count, formula_cells, parse_strict
+from export_answers import ensure_submissions, submit
+from forms import new_canary
 
 
 def test_admin_export_decrypted(ctx):
@@ -282,3 +283,50 @@ def test_admin_decrypt_export_damage_and_wrong_passphrase(ctx):
                                         ctx.stack.keys_args(), data=out)
     assert rc2 == 1 and 'not a sealed export' in err2, (
         'decrypt-export of a decrypted export: exit %d, %r' % (rc2, err2))
+
+
+def test_admin_export_bidi_controls_shown(ctx):
+    """A text answer holding all twelve bidirectional controls (issue 14
+    item 9), first, inside and last, comes out of the admin export and of
+    `vawgctl export` with each as the visible text [U+XXXX], and no
+    control anywhere in either file.  The answer joins the run's export
+    set, so later comparisons (test_admin_keys' exports after a rotation)
+    check it too."""
+    sent = ensure_submissions(ctx)
+    a = ctx.answers('consultation')
+    value = ('\u202e%s invoice \u202efdp.exe\u202c call \u2067\u0661\u0662'
+             '\u2069 \u200e\u200f\u061c \u202a\u202b\u202d \u2066\u2068'
+             % new_canary(ctx.canaries, 16))
+    field = next(f for f in a.form.fields
+                 if f.sensitive and f.kind == 'textarea'
+                 and f.max_length >= len(value))
+    a.set(field.name, value)
+    ref = submit(ctx, a, ctx.tokens('consultation', 1)[0])
+    sent[ref] = a
+    want = bidi_shown(value)
+    admin = sign_in(ctx, enrol(ctx, 'it-export-bidi'))
+    frm, to = london_range()
+    bodies = {'admin': download(ctx, admin, 'consultation').body}
+    rc, out, err = ctx.stack.vawgctl(['export', '--form', 'consultation',
+                                      '--from', frm, '--to', to, '--db',
+                                      ctx.stack.owner_db()] +
+                                     ctx.stack.keys_args())
+    assert rc == 0, 'vawgctl export: exit %d, %s' % (rc, err.strip()[:200])
+    bodies['vawgctl'] = out
+    shown = left = 0
+    probs = []
+    for what, body in bodies.items():
+        text = body.decode('utf-8')
+        left += sum(text.count(c) for c in BIDI)
+        recs = parse_strict(body)
+        col = 3 + [f.name for f in a.form.fields].index(field.name)
+        row = [r for r in recs[1:] if r[0] == ref]
+        if len(row) == 1 and row[0][col] == want:
+            shown += 1
+        else:
+            probs.append('%s export: the cell reads %r, expected %r' % (
+                what, row[0][col][:160] if row else None, want[:160]))
+    ctx.figure('bidi_controls_in_export', left)
+    ctx.figure('bidi_cells_shown_as_markers', '%d of 2' % shown)
+    assert left == 0 and not probs, '%d controls left; %s' % (
+        left, '; '.join(probs))

@@ -12,6 +12,10 @@ with service.sec as before."""
 import json
 import os
 import re
+import shutil
+import signal
+import tempfile
+import time
 
 import html_checks
 import rows
@@ -153,3 +157,185 @@ def test_admin_vawgctl_decrypt_after_rotation(ctx):
     assert len(out) == 2 and all(s == 'ok' for s, _ in status.values()), (
         'vawgctl decrypt after a rotation, per key id: %s (new key %s, old '
         'key %s)' % (status, new_id, old_id))
+
+
+# Issue 14 item 6: a rotation is all or nothing, and SIGHUP makes the
+# public pool seal to the new key (the pin checked again).
+
+def _fingerprint(ctx):
+    rc, out, err = ctx.stack.vawgctl(['fingerprint', '--keys',
+                                      ctx.stack.keys_dir])
+    text = out.decode('utf-8', 'replace')
+    m = re.search(r'key id: ([0-9a-f]{16})\nfingerprint: ([0-9a-f]{64})',
+                  text)
+    assert rc == 0 and m, 'vawgctl fingerprint: exit %d, %r %r' % (
+        rc, text, err)
+    return m.group(1), m.group(2)
+
+
+def _rotate(ctx):
+    """A successful rotation: (old key id, new key id, new fingerprint)."""
+    rc, out, err = ctx.stack.vawgctl(['rotate'] + ctx.stack.keys_args() +
+                                     ['--db', ctx.stack.owner_db()])
+    text = out.decode('utf-8', 'replace')
+    m = re.search(r'old key id: ([0-9a-f]{16}).*new key id: ([0-9a-f]{16})'
+                  r'\nnew fingerprint: ([0-9a-f]{64})', text, re.S)
+    assert rc == 0 and m, 'vawgctl rotate: exit %d, %r %r' % (
+        rc, text, err.strip()[:300])
+    return m.group(1), m.group(2), m.group(3)
+
+
+def _hup_public(ctx, timeout=30):
+    """SIGHUP to the public pool's master; waits until public.log says the
+    master reloaded ("forms loaded", after the key), after which it
+    signals its workers.  The lines the reload wrote."""
+    log = os.path.join(ctx.stack.log_dir, 'public.log')
+    after = os.path.getsize(log)
+    with open(os.path.join(ctx.stack.var, 'fcgi', 'public.pid')) as f:
+        os.kill(int(f.read().strip()), signal.SIGHUP)
+    deadline = time.time() + timeout
+    while True:
+        with open(log, 'rb') as f:
+            f.seek(after)
+            text = f.read().decode('utf-8', 'replace')
+        if 'forms loaded' in text:
+            time.sleep(0.5)     # the master's kill() to each worker
+            return text
+        assert time.time() < deadline, (
+            'after SIGHUP public.log never said "forms loaded": %r' % (
+                text[-600:]))
+        time.sleep(0.2)
+
+
+def _posted_key_ids(ctx, n):
+    """n posts to each form: ({reference: key id}, {reference: answers})."""
+    sent = add_submissions(ctx, n)
+    return _key_ids(ctx, list(sent)), sent
+
+
+def _opened(ctx, sent, keys_args):
+    """How many of sent's rows vawgctl decrypt opens with keys_args."""
+    d = db_rows(ctx, list(sent))
+    lines = ''.join('%s\t%s\t%s\n' % (d[r]['idem'], a.form.name,
+                                       d[r]['sealed'])
+                    for r, a in sent.items() if r in d).encode()
+    rc, out, err = ctx.stack.vawgctl(['decrypt'] + keys_args, lines)
+    return sum(1 for line in out.decode('utf-8', 'replace').splitlines()
+               if line.startswith('ok\t'))
+
+
+def _open_alone(ctx, sent):
+    """How many of sent's rows open with a copy of service.pub and
+    service.sec alone (no keyring/)."""
+    d = tempfile.mkdtemp(prefix='vawg-pair.')
+    try:
+        for n in ('service.pub', 'service.sec'):
+            shutil.copy(os.path.join(ctx.stack.keys_dir, n), d)
+        return _opened(ctx, sent, ['--keys', d, '--passphrase-file',
+                                   os.path.join(ctx.stack.keys_dir,
+                                                'passphrase')])
+    finally:
+        shutil.rmtree(d)
+
+
+def test_admin_rotate_second_move_fails_keeps_pair(ctx):
+    """A real failure of the second move (keyring/<id>.pub is a folder
+    that is not empty): vawgctl says the key is unchanged, and it is: the
+    same pair, byte for byte, which vawgctl decrypt opens and to which
+    the public pool, reloaded, still seals."""
+    key_id, fp = _fingerprint(ctx)
+    before = _key_files(ctx)
+    block = os.path.join(ctx.stack.keys_dir, 'keyring', key_id + '.pub')
+    os.makedirs(block)
+    with open(os.path.join(block, 'x'), 'w') as f:
+        f.write('x')
+    aud = audit_max(ctx)
+    try:
+        rc, out, err = ctx.stack.vawgctl(['rotate'] + ctx.stack.keys_args() +
+                                         ['--db', ctx.stack.owner_db()])
+        after = _key_files(ctx)
+        left = os.path.exists(os.path.join(ctx.stack.keys_dir, 'keyring',
+                                           key_id + '.sec'))
+    finally:
+        shutil.rmtree(block)
+    intact = after == before and not left
+    ctx.figure('failed_rotation_pair_intact', 'yes' if intact else 'no')
+    assert rc == 1 and 'the current key is unchanged' in err, (
+        'vawgctl rotate with the second move failing: exit %d, %r' % (
+            rc, err.strip()[-300:]))
+    assert intact, ('after a failed rotation service.pub/service.sec are '
+                    '%s, keyring/%s.sec %s' % (
+                        'changed or missing' if after != before else 'intact',
+                        key_id, 'exists' if left else 'absent'))
+    assert not audit_rows(ctx, aud, 'key-rotate'), \
+        'a failed rotation was audited as a rotation'
+    # The public pool, reloaded, seals to the pair that is still there.
+    _hup_public(ctx)
+    ids, refs = _posted_key_ids(ctx, 1)
+    opened = _open_alone(ctx, refs)
+    ctx.figure('rows_after_failed_rotation_opened', '%d of %d' % (
+        opened, len(refs)))
+    assert set(ids.values()) == {key_id} and opened == len(refs), (
+        'after a failed rotation rows name keys %s (current %s); %d of %d '
+        'open with service.sec' % (sorted(set(ids.values())), key_id,
+                                   opened, len(refs)))
+
+
+def test_public_reload_seals_to_new_key(ctx):
+    """Rotate, SIGHUP the public pool's master, post: every new envelope
+    names the new key and opens with the new secret key alone, with no
+    restart of the public pool."""
+    old_id, new_id, new_fp = _rotate(ctx)
+    text = _hup_public(ctx)
+    ids, refs = _posted_key_ids(ctx, 2)
+    old = [r for r, k in ids.items() if k != new_id]
+    ctx.figure('sealed_to_old_key_after_reload', len(old))
+    opened = _open_alone(ctx, refs)
+    ctx.figure('rows_after_reload_opened_with_new_key', '%d of %d' % (
+        opened, len(refs)))
+    # The admin pool reads the keyring at start: later tests export.
+    restart_admin(ctx)
+    assert len(ids) == len(refs) and not old, (
+        'after rotation and SIGHUP, %d of %d posts were sealed to a key '
+        'other than the new %s: %s' % (len(old), len(refs), new_id,
+                                       sorted(set(ids.values()))))
+    assert opened == len(refs), ('%d of %d rows posted after the reload '
+                                 'open with the new service.sec alone' % (
+                                     opened, len(refs)))
+    assert 'now sealing to key %s' % new_id in text, (
+        'public.log does not say the reload changed the key: %r' % text)
+
+
+def test_public_reload_pinned_keeps_pinned_key(ctx):
+    """With VAWG_KEY_FINGERPRINT pinning the current key, a rotation and
+    SIGHUP keep the pool sealing to the pinned key (whose secret is now in
+    keyring/), and public.log says so; a restart with the new pin seals
+    to the new key."""
+    pin_id, pin_fp = _fingerprint(ctx)
+    ctx.stack.restart('public', VAWG_KEY_FINGERPRINT=pin_fp)
+    try:
+        old_id, new_id, new_fp = _rotate(ctx)
+        assert old_id == pin_id, 'rotated %s, pinned %s' % (old_id, pin_id)
+        text = _hup_public(ctx)
+        said = 'is not the pinned %s' % pin_fp in text and \
+            'still sealing to key %s' % pin_id in text
+        ids, refs = _posted_key_ids(ctx, 1)
+        ctx.figure('pinned_reload_kept_pinned_key', '%d of %d' % (
+            sum(1 for k in ids.values() if k == pin_id), len(refs)))
+        assert said, 'public.log does not name the pin it refused: %r' % (
+            text[-400:])
+        assert set(ids.values()) == {pin_id}, (
+            'a pinned pool, reloaded after a rotation, sealed to %s, not the '
+            'pinned %s' % (sorted(set(ids.values())), pin_id))
+        # The pinned key's secret is in keyring/: vawgctl still opens them.
+        n = _opened(ctx, refs, ctx.stack.keys_args())
+        assert n == len(refs), ('%d of %d rows sealed to the pinned key '
+                                'after the rotation open' % (n, len(refs)))
+        ctx.stack.restart('public', VAWG_KEY_FINGERPRINT=new_fp)
+        ids, refs = _posted_key_ids(ctx, 1)
+        assert set(ids.values()) == {new_id}, (
+            'restarted with the new pin, the pool sealed to %s, not %s' % (
+                sorted(set(ids.values())), new_id))
+    finally:
+        ctx.stack.restart('public')
+        restart_admin(ctx)

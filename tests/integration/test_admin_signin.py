@@ -333,3 +333,36 @@ def test_admin_disable_admin(ctx):
                                       ctx.stack.owner_db()])
     assert rc == 1 and 'no admin' in err, (
         'disable-admin of an unknown name: exit %d, %r' % (rc, err))
+
+
+def test_admin_sign_in_after_backends_ended(ctx):
+    """A sign-in's first write (the throttle count) is sent once only, so
+    it must not go out on a connection the server has already ended while
+    the worker sat idle (pg_terminate_backend, a restart's shutdown): the
+    worker sees the server's goodbye waiting and reconnects first.  Every
+    admin worker's connection is ended; each sign-in after that must
+    succeed, not answer 503 "outcome unknown"."""
+    # More sign-ins than workers (VAWG_WORKERS=2), each its own account
+    # and address so no code or throttle is shared, every worker with a
+    # connection of its own before the end.
+    accts = [enrol(ctx, 'it-ended') for _ in range(4)]
+    for i, acct in enumerate(accts[:2]):
+        sign_in(ctx, acct, source=addr(ctx, 7, 10 + i))
+    ended = int(ctx.stack.psql(
+        "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+        "WHERE usename = 'vawg_admin' AND state = 'idle';").strip() or 0)
+    assert ended >= 1, 'no idle vawg_admin backend to end'
+    time.sleep(0.3)     # the goodbye reaches the workers' sockets
+    statuses = []
+    for i, acct in enumerate(accts):
+        a = Admin(ctx, addr(ctx, 7, 20 + i))
+        code = acct.fresh_code()
+        r = a.try_login(acct.name, acct.password, code)
+        acct.last_step = int(time.time() // 30)
+        statuses.append(r.status)
+    ctx.figure('signins_after_backends_ended',
+               '%d of %d (%d backends ended)' % (
+                   statuses.count(303), len(statuses), ended))
+    assert statuses.count(303) == len(statuses), (
+        'sign-ins after the admin role\'s connections were ended: %r '
+        '(expected 303 each)' % statuses)

@@ -60,9 +60,9 @@ static const struct {
 	const size_t		*n;
 } tables[] = {
 	TABLE(buf), TABLE(utf8), TABLE(urlenc), TABLE(json), TABLE(token),
-	TABLE(form), TABLE(spool),
+	TABLE(form), TABLE(answers), TABLE(spool),
 	TABLE(seal),		/* slow: Argon2id */
-	TABLE(csv),
+	TABLE(csv), TABLE(csv_bidi),
 	TABLE(keyring),		/* slow: Argon2id */
 	TABLE(file), TABLE(pairs), TABLE(totpseal), TABLE(pathmatch),
 };

@@ -4,12 +4,14 @@
  * Argon2id MODERATE derivation (about half a second and 256 MiB) to make or to
  * open, so the tests share one key directory, made the first time a test needs
  * it, and run in table order: load right and wrong, a refused rotation, a
- * rotation, then both generations open.  Eight derivations in all (keygen 1,
- * loads 1 + 1 + 2, rotations 1 + 2).  Envelopes are sealed with the public
+ * rotation whose second move fails, a rotation, then both generations
+ * open.  Nine derivations in all (keygen 1,
+ * loads 1 + 1 + 2, rotations 1 + 1 + 2).  Envelopes are sealed with the public
  * keys only (no Argon2id).
  */
 #include <sys/stat.h>
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -122,7 +124,7 @@ test_keyring_rotate_wrong_passphrase_changes_nothing(void)
 	ls0 = read_file(kx_path("service.sec"), sec0, sizeof(sec0));
 	CHECK(lp0 > 0 && ls0 > 0);
 	CHECK_EQ(keyring_rotate(kx.dir, WRONG, strlen(WRONG), &old, &fresh),
-	    -1);
+	    ROTATE_UNCHANGED);
 	lp1 = read_file(kx_path("service.pub"), pub1, sizeof(pub1));
 	ls1 = read_file(kx_path("service.sec"), sec1, sizeof(sec1));
 	CHECK_MEM(pub1, (size_t)lp1, pub0, (size_t)lp0);
@@ -136,6 +138,48 @@ test_keyring_rotate_wrong_passphrase_changes_nothing(void)
 	}
 }
 
+/*
+ * A real failure of the second move: keyring/<key id>.pub is a folder
+ * that is not empty, so rename() of service.pub onto it fails (EISDIR)
+ * after service.sec has already moved.  The rotation must put service.sec
+ * back: the folder still holds the same working pair, byte for byte, and
+ * keyring/ holds no copy of the secret key.
+ */
+static void
+test_keyring_rotate_second_move_fails_rolls_back(void)
+{
+	unsigned char	 pub0[256], sec0[256], pub1[256], sec1[256];
+	long		 lp0, ls0, lp1, ls1;
+	struct seal_pub	 old, fresh;
+	char		 blocker[128], inside[160], oldsec[128];
+
+	NEED_FIXTURE();
+	lp0 = read_file(kx_path("service.pub"), pub0, sizeof(pub0));
+	ls0 = read_file(kx_path("service.sec"), sec0, sizeof(sec0));
+	CHECK(lp0 > 0 && ls0 > 0);
+	snprintf(blocker, sizeof(blocker), "keyring/%s.pub", kx.first.key_id);
+	snprintf(inside, sizeof(inside), "%s/x", blocker);
+	snprintf(oldsec, sizeof(oldsec), "keyring/%s.sec", kx.first.key_id);
+	NEED((mkdir(kx_path("keyring"), 0700) == 0 || errno == EEXIST) &&
+	    mkdir(kx_path(blocker), 0700) == 0 &&
+	    write_file(kx_path(inside), "x", 1) == 0, "the blocking folder");
+	CHECK_EQ(keyring_rotate(kx.dir, PASS, strlen(PASS), &old, &fresh),
+	    ROTATE_UNCHANGED);
+	CHECK_STR(old.key_id, kx.first.key_id);
+	lp1 = read_file(kx_path("service.pub"), pub1, sizeof(pub1));
+	ls1 = read_file(kx_path("service.sec"), sec1, sizeof(sec1));
+	CHECK(lp1 > 0 && ls1 > 0);
+	CHECK_MEM(pub1, (size_t)lp1, pub0, (size_t)lp0);
+	CHECK_MEM(sec1, (size_t)ls1, sec0, (size_t)ls0);
+	CHECK(access(kx_path(oldsec), F_OK) == -1);
+	/* Unblock, for the rotation that follows. */
+	CHECK(unlink(kx_path(inside)) == 0 && rmdir(kx_path(blocker)) == 0);
+	/* Put the secret key back if the rotation left it in keyring/, so
+	 * the tests after this one still find a pair. */
+	if (ls1 <= 0)
+		(void)rename(kx_path(oldsec), kx_path("service.sec"));
+}
+
 static void
 test_keyring_rotate(void)
 {
@@ -143,7 +187,8 @@ test_keyring_rotate(void)
 	char		 p[128];
 
 	NEED_FIXTURE();
-	CHECK_EQ(keyring_rotate(kx.dir, PASS, strlen(PASS), &old, &fresh), 0);
+	CHECK_EQ(keyring_rotate(kx.dir, PASS, strlen(PASS), &old, &fresh),
+	    ROTATE_OK);
 	CHECK_STR(old.key_id, kx.first.key_id);
 	CHECK(strcmp(fresh.key_id, kx.first.key_id) != 0);
 	CHECK(strcmp(fresh.fingerprint, kx.first.fingerprint) != 0);
@@ -263,6 +308,7 @@ const struct unit_test keyring_tests[] = {
 	TEST(test_keyring_load_right_passphrase),
 	TEST(test_keyring_load_wrong_passphrase),
 	TEST(test_keyring_rotate_wrong_passphrase_changes_nothing),
+	TEST(test_keyring_rotate_second_move_fails_rolls_back),
 	TEST(test_keyring_rotate),
 	TEST(test_keyring_both_generations_open),
 	TEST(test_keyring_unknown_key_and_damage),

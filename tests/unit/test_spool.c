@@ -10,7 +10,7 @@
 
 #include <sodium.h>
 
-#include "store.h"
+#include "spool.h"
 #include "check.h"
 
 #define VERSION_ID	42
@@ -106,9 +106,23 @@ test_spool_names(void)
 	char		 name[SPOOLREC_NAME];
 
 	sample(&rec);
-	spoolrec_name(rec.idem, name);
+	spoolrec_name(&rec, name);
 	CHECK_STR(name, "a0a1a2a3a4a5a6a7a8a9aaabacadaeaf.rec");
 	CHECK(spoolrec_is_name(name));
+	/* With a digest: the key and the digest, so a correction of the
+	 * same token has a name of its own. */
+	rec.has_digest = 1;
+	memset(rec.digest, 0xc3, sizeof(rec.digest));
+	spoolrec_name(&rec, name);
+	CHECK_STR(name, "a0a1a2a3a4a5a6a7a8a9aaabacadaeaf-"
+	    "c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3"
+	    "c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3c3.rec");
+	CHECK(spoolrec_is_name(name));
+	name[40] = 'C';
+	CHECK(!spoolrec_is_name(name));
+	name[40] = 'c';
+	name[32] = '.';
+	CHECK(!spoolrec_is_name(name));
 	CHECK(!spoolrec_is_name(".a0a1a2a3a4a5a6a7a8a9aaabacadaeaf.rec.1.tmp"));
 	CHECK(!spoolrec_is_name("A0A1A2A3A4A5A6A7A8A9AAABACADAEAF.rec"));
 	CHECK(!spoolrec_is_name("a0a1a2a3a4a5a6a7a8a9aaabacadaeaf.rec.1"));
@@ -330,10 +344,54 @@ test_spool_encode_refuses_empty(void)
 	buf_free(&out);
 }
 
+/* A record with the answers' digest (format 2): back whole, with the
+ * token's reference or a correction's, and no other. */
+static void
+test_spool_digest_round_trip(void)
+{
+	struct spoolrec	 a, b;
+	struct buf	 enc = { 0 };
+	size_t		 at;
+	char		*ref;
+
+	sample(&a);
+	a.has_digest = 1;
+	memset(a.digest, 0x3c, sizeof(a.digest));
+	CHECK(spoolrec_encode(&a, &enc) == 0);
+	CHECK(enc.data != NULL &&
+	    strncmp(enc.data, "vawg-spool 2\n", 13) == 0);
+	CHECK(spoolrec_parse(enc.data, enc.len, &b) == SPOOLREC_OK);
+	CHECK(b.has_digest && memcmp(b.digest, a.digest,
+	    sizeof(a.digest)) == 0);
+	CHECK_STR(b.reference, a.reference);
+	spoolrec_free(&b);
+	buf_free(&enc);
+	answers_reference(a.idem, a.digest, a.reference);
+	CHECK(spoolrec_encode(&a, &enc) == 0);
+	CHECK(spoolrec_parse(enc.data, enc.len, &b) == SPOOLREC_OK);
+	CHECK_STR(b.reference, a.reference);
+	spoolrec_free(&b);
+	buf_free(&enc);
+	/* A reference derived from neither: refused, checksum or not. */
+	CHECK(spoolrec_encode(&a, &enc) == 0);
+	ref = enc.data != NULL ? strstr(enc.data, "reference 9\n") : NULL;
+	CHECK(ref != NULL);
+	if (ref != NULL) {
+		at = (size_t)(ref - enc.data) + strlen("reference 9\n");
+		enc.data[at] = enc.data[at] == 'A' ? 'B' : 'A';
+		resum(&enc);
+		CHECK(spoolrec_parse(enc.data, enc.len, &b) ==
+		    SPOOLREC_MALFORMED);
+	}
+	spoolrec_free(&a);
+	buf_free(&enc);
+}
+
 const struct unit_test spool_tests[] = {
 	TEST(test_spool_round_trip),
 	TEST(test_spool_known_layout),
 	TEST(test_spool_names),
+	TEST(test_spool_digest_round_trip),
 	TEST(test_spool_every_truncation_rejected),
 	TEST(test_spool_every_flip_rejected),
 	TEST(test_spool_fields_checked),
