@@ -56,7 +56,7 @@ LIB_STORE  = store store_submit store_replay store_forms answers \
 	     store_account store_throttle store_session store_audit \
 	     store_export store_counts store_purge store_case store_case_act
 LIB_EXPORT = export export_open
-LIB_WEB	   = http pool page
+LIB_WEB	   = http pool pathmatch page
 LIB	   = $(LIB_BASE) $(LIB_TEXT) $(LIB_CRYPTO) $(LIB_FORM) $(LIB_STORE) \
 	     $(LIB_EXPORT) $(LIB_WEB)
 LIB_O	   = $(LIB:%=$(BUILD)/lib/%.o) $(BUILD)/lib/view.o

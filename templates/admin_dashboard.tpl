@@ -1,5 +1,5 @@
 {{%AUTOESCAPE context="HTML"}}
-{{! Admin dashboard.  USERNAME, CSRF, MODE, KEY_ID, FINGERPRINT, KEYRING; FORM (NAME, TITLE, TOTAL, TODAY, DAY: DATE COUNT, QUESTION: LABEL, CHOICE: LABEL COUNT); FORM_OPTION (NAME, TITLE); FROM, TO; EXPORT (WHEN, ACTOR, FORM, FROM, TO, ROWS). }}
+{{! Admin dashboard, each section shown only to the roles that may use it (page_dashboard.c).  USERNAME, CSRF; CASEWORK (TEXT); STATS (FORM: NAME, TITLE, TOTAL, TODAY, DAY: DATE COUNT, QUESTION: LABEL, CHOICE: LABEL COUNT); EXPORT_FORM (FORM_OPTION: NAME, TITLE; FROM, TO); ADMIN (EXPORT: WHEN, ACTOR, FORM, FROM, TO, ROWS; MODE, KEY_ID, FINGERPRINT, KEYRING). }}
 <div class="admin-bar">
 <p class="admin-bar-user">Signed in as <strong>{{USERNAME}}</strong></p>
 <form method="post" action="/admin/logout" class="admin-bar-form">
@@ -8,8 +8,14 @@
 </form>
 </div>
 <h1>Responses and referrals</h1>
+{{#CASEWORK}}
+<p class="lead">{{TEXT}}</p>
+{{/CASEWORK}}
+{{#STATS}}
 <p class="lead">Counts below come from the answers stored in plain. Nothing on this page is decrypted.</p>
+{{/STATS}}
 
+{{#EXPORT_FORM}}
 <h2>Download answers</h2>
 <form method="post" action="/admin/export" class="export-form">
 <input type="hidden" name="_csrf" value="{{CSRF}}">
@@ -33,7 +39,9 @@
 <p class="hint" id="export-hint">Every download is recorded: who, when, which form and dates, and how many rows. A complete file ends with the line <q># end of export: N rows</q>; without it the download was cut short.</p>
 <button type="submit" class="button" aria-describedby="export-hint">Download CSV</button>
 </form>
+{{/EXPORT_FORM}}
 
+{{#STATS}}
 {{#FORM}}
 <section class="stats" aria-labelledby="stats-{{NAME}}">
 <h2 id="stats-{{NAME}}">{{TITLE}}</h2>
@@ -66,7 +74,9 @@
 {{/QUESTION}}
 </section>
 {{/FORM}}
+{{/STATS}}
 
+{{#ADMIN}}
 <h2 id="recent-downloads">Recent downloads</h2>
 <div class="table-scroll" id="recent-downloads-scroll" role="region" aria-labelledby="recent-downloads" tabindex="0">
 <table class="table table-wide" aria-labelledby="recent-downloads">
@@ -86,3 +96,4 @@
 <div><dt>Fingerprint</dt><dd><code class="fingerprint">{{FINGERPRINT}}</code></dd></div>
 <div><dt>Keys held</dt><dd><code>{{KEYRING}}</code></dd></div>
 </dl>
+{{/ADMIN}}

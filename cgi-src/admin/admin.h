@@ -2,8 +2,9 @@
  * admin.h: the one header of the admin pool, vawg-admin, which serves the
  * staff's pages (sign-in, the dashboard, exports).  It declares the
  * pool's settings (config.c), what every worker holds, staff sign-in and
- * sessions (admin.c), the route table and the helpers every page shares
- * (route.c), the pages themselves (page_login.c, page_dashboard.c,
+ * sessions (admin.c), the route table, which checks session, CSRF token,
+ * role and a recent password before any page runs, and the helpers every
+ * page shares (route.c), the pages themselves (page_login.c, page_dashboard.c,
  * page_export.c) and the words they show (msg.c).  main.c starts it all.
  *
  * The pool runs as its own Unix user with database role vawg_admin, and
@@ -100,8 +101,33 @@ int	 admin_csrf_ok(const struct staff_session *, const char *given,
 
 /* ---- route.c: the route table and what every page shares ---- */
 
-/* One request: finds the route, checks the method, runs the page. */
+/*
+ * What route.c hands a page once the table's checks passed: the session
+ * (NULL on a route open to anyone, the sign-in), its hash, the body of a
+ * POST that carries a CSRF token (parsed, its names checked; NULL
+ * otherwise: the sign-in reads its own), and the path's ":ref" ("" for
+ * none).  All borrowed for the call.
+ */
+struct route_ctx {
+	const struct staff_session *sess;
+	const unsigned char	*hash;		/* STAFF_HASH_BYTES */
+	const struct kvlist	*form;
+	char			 ref[PATH_PARAM_MAX];
+};
+
+typedef void (*route_page)(struct admin_app *, struct req *, struct resp *,
+	    const struct route_ctx *);
+
+/* One request: finds the route, makes the table's checks (session,
+ * CSRF token, role, body's names, recent password), runs the page. */
 void	 route_handle(struct admin_app *, struct req *, struct resp *);
+/* 0 if every route is one route_handle can check (its pattern good, a
+ * POST with a session carrying a CSRF token, a password page for each
+ * route that asks again), else -1, logged.  main.c calls it at start. */
+int	 route_check(void);
+/* 1 if role (enum staff_role) may export form's answers, else 0: the
+ * same rule for the export route and the dashboard's export form. */
+int	 route_may_export(int role, const char *form);
 /* The value of name in a parsed body or query, or NULL; borrowed from kv.
  * *len, if len is not NULL, gets its length.  Names match whole: a name
  * holding a NUL matches nothing. */
@@ -114,27 +140,31 @@ int	 route_kv_only(const struct kvlist *kv, const char *const *allowed);
 /* Reads and parses the POST body into kv (the caller frees it with
  * urlenc_free, on every path), then route_kv_only.  0, or -1 with a page
  * on s: the public program's status for a refused body (http_body_status:
- * 411, 413, 415, 400, 500), 500 out of memory, else 400. */
+ * 411, 413, 415, 400, 500), 500 out of memory, else 400.  route.c
+ * reads a CSRF route's body with it; the sign-in reads its own. */
 int	 route_read_form(struct req *, struct resp *s, struct kvlist *kv,
 	    const char *const *allowed);
-/* The session behind the cookie into *sess and its hash: 1, or 0 with a
- * redirect to the sign-in page (GET) or a 403 page (POST) on s. */
-int	 route_need_session(struct admin_app *, struct req *, struct resp *s,
-	    struct staff_session *sess, unsigned char hash[STAFF_HASH_BYTES]);
 
 /* ---- the pages: every one fills s, or streams and sets s->streamed ---- */
 
 /* page_login.c: GET and POST /admin/login, POST /admin/logout. */
-void	 page_login_get(struct admin_app *, struct req *, struct resp *);
-void	 page_login_post(struct admin_app *, struct req *, struct resp *);
-void	 page_login_logout(struct admin_app *, struct req *, struct resp *);
+void	 page_login_get(struct admin_app *, struct req *, struct resp *,
+	    const struct route_ctx *);
+void	 page_login_post(struct admin_app *, struct req *, struct resp *,
+	    const struct route_ctx *);
+void	 page_login_logout(struct admin_app *, struct req *, struct resp *,
+	    const struct route_ctx *);
 /* page_dashboard.c: GET /admin/. */
 void	 page_dashboard_get(struct admin_app *, struct req *,
-	    struct resp *);
-/* page_export.c: POST /admin/export, POST /admin/reauth. */
-void	 page_export_post(struct admin_app *, struct req *, struct resp *);
+	    struct resp *, const struct route_ctx *);
+/* page_export.c: POST /admin/export (and its password page, when the
+ * sign-in is old), POST /admin/reauth. */
+void	 page_export_post(struct admin_app *, struct req *, struct resp *,
+	    const struct route_ctx *);
+void	 page_export_ask(struct admin_app *, struct req *, struct resp *,
+	    const struct route_ctx *);
 void	 page_export_reauth(struct admin_app *, struct req *,
-	    struct resp *);
+	    struct resp *, const struct route_ctx *);
 
 /* ---- msg.c: every word the admin pages write from C ---- */
 
@@ -151,6 +181,7 @@ enum msg {
 	MSG_NOT_ALLOWED,	/* page: 405 */
 	MSG_SESSION_ENDED,	/* page: a POST without a session */
 	MSG_STALE_PAGE,		/* page: a wrong synchronizer token */
+	MSG_ROLE_REFUSED,	/* page: the account's role may not (403) */
 	MSG_LOGIN_TITLE,	/* line */
 	MSG_LOGIN_EXPIRED,	/* page: the sign-in form's token is bad */
 	MSG_LOGIN_PLAIN_HTTP,	/* page: sign-in over plain HTTP (403) */
@@ -164,6 +195,7 @@ enum msg {
 	MSG_MODE_DECRYPTING,	/* line */
 	MSG_MODE_SEALED,	/* line */
 	MSG_KEYRING_NONE,	/* line */
+	MSG_DASHBOARD_CASEWORK,	/* line: a caseworker's dashboard */
 	MSG_EXPORT_BAD,		/* page: bad export parameters */
 	MSG_EXPORT_UNRECORDED,	/* page: the audit row was not written */
 	MSG_REAUTH_TITLE,	/* line */

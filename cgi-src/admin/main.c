@@ -114,7 +114,8 @@ main(void)
 	log_init("vawg-admin");
 	memset(&a, 0, sizeof(a));
 	a.cfg = &cfg;
-	if (admin_config_load(&cfg) == -1 || pool_harden() == -1 ||
+	if (admin_config_load(&cfg) == -1 || route_check() == -1 ||
+	    pool_harden() == -1 ||
 	    seal_init() == -1 || admin_init(&a) == -1)
 		return 1;
 	if (view_load(cfg.template_dir, admin_templates,

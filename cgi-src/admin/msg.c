@@ -39,6 +39,9 @@ static const struct {
 	[MSG_STALE_PAGE] = { "That did not work",
 	    "The page was out of date. Go back, reload it and try again.",
 	    NULL },
+	[MSG_ROLE_REFUSED] = { "Your account cannot do this",
+	    "This page is not part of your role here. Nothing was changed.",
+	    "If you need it for your work, ask an administrator." },
 	[MSG_LOGIN_TITLE] = { "Sign in", NULL, NULL },
 	[MSG_LOGIN_EXPIRED] = { "Please sign in again",
 	    "The sign-in page had expired or did not come from this site.",
@@ -69,6 +72,8 @@ static const struct {
 	[MSG_MODE_SEALED] = { "This server holds no secret key: exports "
 	    "carry sealed answers for vawgctl decrypt-export.", NULL, NULL },
 	[MSG_KEYRING_NONE] = { "none", NULL, NULL },
+	[MSG_DASHBOARD_CASEWORK] = { "You are signed in to work referrals. "
+	    "The referral queue will be here.", NULL, NULL },
 	[MSG_EXPORT_BAD] = { "Check the export details",
 	    "Choose a form and a date range (from, to, as YYYY-MM-DD, from "
 	    "not after to).", NULL },

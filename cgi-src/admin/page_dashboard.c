@@ -1,9 +1,10 @@
 /*
- * page_dashboard.c: the dashboard, GET /admin/ (200; 303 to the sign-in
- * page without a session).
+ * page_dashboard.c: the dashboard, GET /admin/ (200; route.c sends a
+ * request without a session to the sign-in page).
  *
  * Per current form: the totals, the last 30 days, and counts for plain
- * choice questions; then the keys, the export form and the recent exports.
+ * choice questions; then the keys, the export form and the recent
+ * exports, each shown only to the roles that may use it.
  * Every figure is counted in SQL from plain columns: this page opens no
  * envelope and shows no answer, so it never touches the keyring's secret
  * keys (only their ids).
@@ -149,38 +150,73 @@ dashboard_keys(struct admin_app *a, struct view_dict *page)
 	    msg_text(MSG_KEYRING_NONE));
 }
 
-void
-page_dashboard_get(struct admin_app *a, struct req *r, struct resp *s)
+/* The export form, with the forms this role may export (none: no form,
+ * and no button). */
+static void
+dashboard_export(struct admin_app *a, struct view_dict *page, int role,
+    int64_t now)
 {
-	struct staff_session	 sess;
-	struct view_dict	*root, *page = NULL, *d;
-	unsigned char		 hash[STAFF_HASH_BYTES];
+	struct view_dict	*d, *x = NULL;
 	char			 from[16], to[16];
 	size_t			 i;
 
-	if (!route_need_session(a, r, s, &sess, hash))
-		return;
-	if ((root = page_begin(msg_text(MSG_DASHBOARD_TITLE),
-	    "admin_dashboard.tpl", &page)) == NULL)
-		goto out;
-	(void)view_set(page, "USERNAME", sess.username);
-	(void)view_set(page, "CSRF", sess.csrf);
-	dashboard_keys(a, page);
 	for (i = 0; i < a->current.n; i++) {
-		if ((d = view_section(page, "FORM")) == NULL)
-			goto out;
-		dashboard_form(a, d, &a->current.forms[i], r->now);
-		if ((d = view_section(page, "FORM_OPTION")) == NULL)
-			goto out;
+		if (!route_may_export(role, a->current.forms[i].name))
+			continue;
+		if ((x == NULL && (x = view_section(page,
+		    "EXPORT_FORM")) == NULL) ||
+		    (d = view_section(x, "FORM_OPTION")) == NULL)
+			return;
 		(void)view_set(d, "NAME", a->current.forms[i].name);
 		(void)view_set(d, "TITLE", a->current.forms[i].title);
 	}
+	if (x == NULL)
+		return;
 	/* The export form offers the same 30 days as the counts. */
-	day_text((time_t)r->now, to);
-	day_text((time_t)r->now - (DASHBOARD_DAYS - 1) * DAY_SECONDS, from);
-	(void)view_set(page, "FROM", from);
-	(void)view_set(page, "TO", to);
-	(void)store_recent_exports(a->store, EXPORTS_SHOWN, list_export, page);
+	day_text((time_t)now, to);
+	day_text((time_t)now - (DASHBOARD_DAYS - 1) * DAY_SECONDS, from);
+	(void)view_set(x, "FROM", from);
+	(void)view_set(x, "TO", to);
+}
+
+/*
+ * Each role sees what it may use (route.c's table): the counts for an
+ * analyst and an admin, the export form with the forms the role may
+ * export, and for an admin alone the recent downloads and the keys.  A
+ * caseworker's work is the referral queue.
+ */
+void
+page_dashboard_get(struct admin_app *a, struct req *r, struct resp *s,
+    const struct route_ctx *ctx)
+{
+	const struct staff_session *sess = ctx->sess;
+	struct view_dict	*root, *page = NULL, *d, *stats;
+	size_t			 i;
+
+	if ((root = page_begin(msg_text(MSG_DASHBOARD_TITLE),
+	    "admin_dashboard.tpl", &page)) == NULL)
+		goto out;
+	(void)view_set(page, "USERNAME", sess->username);
+	(void)view_set(page, "CSRF", sess->csrf);
+	if (sess->role == STAFF_CASEWORKER &&
+	    (d = view_section(page, "CASEWORK")) != NULL)
+		(void)view_set(d, "TEXT", msg_text(MSG_DASHBOARD_CASEWORK));
+	dashboard_export(a, page, sess->role, r->now);
+	if (sess->role == STAFF_CASEWORKER)
+		goto out;
+	if ((stats = view_section(page, "STATS")) == NULL)
+		goto out;
+	for (i = 0; i < a->current.n; i++) {
+		if ((d = view_section(stats, "FORM")) == NULL)
+			goto out;
+		dashboard_form(a, d, &a->current.forms[i], r->now);
+	}
+	if (sess->role != STAFF_ADMIN)
+		goto out;
+	if ((d = view_section(page, "ADMIN")) == NULL)
+		goto out;
+	dashboard_keys(a, d);
+	(void)store_recent_exports(a->store, EXPORTS_SHOWN, list_export, d);
 out:
 	page_end(root, s, 200);
 }

@@ -5,14 +5,18 @@
  *   POST /admin/export  200 a CSV stream (audited first) ending with its
  *                       trailer, or cut off visibly (http_abort) if it
  *                       fails halfway; 200 the password page when the
- *                       sign-in is older than VAWG_REAUTH_SECONDS; 400
- *                       bad parameters; 403 without the CSRF token; 503
- *                       the database failed or the audit row could not
- *                       be written.  GET and HEAD are 405 (route.c).
+ *                       sign-in is older than VAWG_REAUTH_SECONDS
+ *                       (page_export_ask, which route.c runs instead);
+ *                       400 bad parameters; 503 the database failed or
+ *                       the audit row could not be written.
  *   POST /admin/reauth  200 a page whose button posts the export; 401
  *                       wrong password; 429 throttled; 400 no valid
- *                       export to return to; 403 without the CSRF token;
- *                       503 the database failed
+ *                       export to return to; 503 the database failed
+ *
+ * Before either runs, route.c has checked the session, the CSRF token,
+ * the role (an export of a form the role may not export is its 403), the
+ * body's names, and for the export a recent password; GET and HEAD are
+ * its 405.
  *
  * Nothing leaves before its audit row is written, and an export cut short
  * writes a second one with the rows that went.  The rows, their count and
@@ -197,84 +201,68 @@ out:
 }
 
 void
-page_export_post(struct admin_app *a, struct req *r, struct resp *s)
+page_export_post(struct admin_app *a, struct req *r, struct resp *s,
+    const struct route_ctx *ctx)
 {
-	static const char *const allowed[] = { "_csrf", "form", "from", "to",
-	    "format", NULL };
-	struct staff_session	 sess;
-	struct kvlist		 kv = { 0 };
-	unsigned char		 hash[STAFF_HASH_BYTES];
-	const char		*csrf, *form, *from, *to;
-	char			 query[EXPORT_QUERY_MAX + 1];
-	size_t			 len = 0;
+	const char	*form, *from, *to;
 
-	if (!route_need_session(a, r, s, &sess, hash) ||
-	    route_read_form(r, s, &kv, allowed) == -1)
-		goto out;
-	csrf = route_kv_get(&kv, "_csrf", &len);
-	if (csrf == NULL || !admin_csrf_ok(&sess, csrf, len)) {
-		msg_page(s, 403, MSG_STALE_PAGE);
-		goto out;
-	}
-	if (export_fields(&kv, &form, &from, &to) == -1) {
+	if (export_fields(ctx->form, &form, &from, &to) == -1) {
 		msg_page(s, 400, MSG_EXPORT_BAD);
-		goto out;
+		return;
 	}
-	if (sess.authed_age > a->cfg->reauth_after) {
-		/* Checked fields: a name of [a-z0-9-] and two dates. */
-		snprintf(query, sizeof(query), "form=%s&from=%s&to=%s&"
-		    "format=csv", form, from, to);
-		reauth_page(s, 200, &sess, query, NULL, NULL);
-		goto out;
-	}
-	export_run(a, r, s, &sess, form, from, to);
-out:
-	urlenc_free(&kv);
+	export_run(a, r, s, ctx->sess, form, from, to);
 }
 
+void
+page_export_ask(struct admin_app *a, struct req *r, struct resp *s,
+    const struct route_ctx *ctx)
+{
+	const char	*form, *from, *to;
+	char		 query[EXPORT_QUERY_MAX + 1];
+
+	(void)a;
+	(void)r;
+	if (export_fields(ctx->form, &form, &from, &to) == -1) {
+		msg_page(s, 400, MSG_EXPORT_BAD);
+		return;
+	}
+	/* Checked fields: a name of [a-z0-9-] and two dates. */
+	snprintf(query, sizeof(query), "form=%s&from=%s&to=%s&format=csv",
+	    form, from, to);
+	reauth_page(s, 200, ctx->sess, query, NULL, NULL);
+}
 
 void
-page_export_reauth(struct admin_app *a, struct req *r, struct resp *s)
+page_export_reauth(struct admin_app *a, struct req *r, struct resp *s,
+    const struct route_ctx *ctx)
 {
-	static const char *const allowed[] = { "_csrf", "password", "query",
-	    NULL };
-	struct staff_session	 sess;
-	struct kvlist		 kv = { 0 }, q = { 0 };
-	unsigned char		 hash[STAFF_HASH_BYTES];
-	const char		*csrf, *pass, *query, *export[3];
-	size_t			 len = 0, passlen = 0;
+	struct kvlist		 q = { 0 };
+	const char		*pass, *query, *export[3];
+	size_t			 passlen = 0;
 	int64_t			 wait;
 	char			 msg[MSG_LINE_MAX];
 
-	if (!route_need_session(a, r, s, &sess, hash) ||
-	    route_read_form(r, s, &kv, allowed) == -1)
-		goto out;
-	csrf = route_kv_get(&kv, "_csrf", &len);
-	pass = route_kv_get(&kv, "password", &passlen);
-	query = route_kv_get(&kv, "query", NULL);
-	if (csrf == NULL || !admin_csrf_ok(&sess, csrf, len)) {
-		msg_page(s, 403, MSG_STALE_PAGE);
-		goto out;
-	}
+	pass = route_kv_get(ctx->form, "password", &passlen);
+	query = route_kv_get(ctx->form, "query", NULL);
 	if (query == NULL || pass == NULL || export_params(query, &q,
 	    &export[0], &export[1], &export[2]) == -1) {
 		msg_page(s, 400, MSG_REAUTH_BAD);
 		goto out;
 	}
-	switch (admin_password_ok(a, sess.username, pass, passlen,
+	switch (admin_password_ok(a, ctx->sess->username, pass, passlen,
 	    r->remote_addr, &wait)) {
 	case LOGIN_OK:
 		/* A redirect cannot carry a POST: a button does. */
-		(void)store_session_reauthed(a->store, hash);
-		reauth_page(s, 200, &sess, NULL, NULL, export);
+		(void)store_session_reauthed(a->store, ctx->hash);
+		reauth_page(s, 200, ctx->sess, NULL, NULL, export);
 		break;
 	case LOGIN_BAD:
-		reauth_page(s, 401, &sess, query, msg_text(MSG_REAUTH_WRONG),
-		    NULL);
+		reauth_page(s, 401, ctx->sess, query,
+		    msg_text(MSG_REAUTH_WRONG), NULL);
 		break;
 	case LOGIN_THROTTLED:
 		msg_throttled(msg, wait);
-		reauth_page(s, 429, &sess, query, msg, NULL);
+		reauth_page(s, 429, ctx->sess, query, msg, NULL);
 		break;
 	case LOGIN_ERROR:
 		msg_page(s, 503, MSG_REAUTH_DOWN);
@@ -283,6 +271,5 @@ page_export_reauth(struct admin_app *a, struct req *r, struct resp *s)
 		abort();
 	}
 out:
-	urlenc_free(&kv);
 	urlenc_free(&q);
 }

@@ -10,7 +10,8 @@
  *                       failed, or the audit row could not be written
  *                       (no session)
  *   POST /admin/logout  303 to /admin/login, the session deleted and its
- *                       cookie cleared; 403 without the CSRF token; 503
+ *                       cookie cleared (the session and its CSRF token
+ *                       checked by route.c); 503
  *                       the session could not be deleted, or was but
  *                       its audit row could not be written
  *
@@ -72,8 +73,10 @@ login_transport_ok(struct admin_app *a, const struct req *r, struct resp *s)
 }
 
 void
-page_login_get(struct admin_app *a, struct req *r, struct resp *s)
+page_login_get(struct admin_app *a, struct req *r, struct resp *s,
+    const struct route_ctx *ctx)
 {
+	(void)ctx;
 	if (login_transport_ok(a, r, s))
 		login_page(a, r, s, 200, NULL, NULL);
 }
@@ -97,7 +100,8 @@ login_token_ok(struct admin_app *a, struct req *r, struct resp *s,
 }
 
 void
-page_login_post(struct admin_app *a, struct req *r, struct resp *s)
+page_login_post(struct admin_app *a, struct req *r, struct resp *s,
+    const struct route_ctx *ctx)
 {
 	static const char *const allowed[] = { "_token", "username",
 	    "password", "code", NULL };
@@ -108,6 +112,7 @@ page_login_post(struct admin_app *a, struct req *r, struct resp *s)
 	int64_t			 wait;
 	char			 msg[MSG_LINE_MAX];
 
+	(void)ctx;
 	if (!login_transport_ok(a, r, s) ||
 	    route_read_form(r, s, &kv, allowed) == -1 ||
 	    !login_token_ok(a, r, s, &kv))
@@ -150,23 +155,9 @@ out:
 }
 
 void
-page_login_logout(struct admin_app *a, struct req *r, struct resp *s)
+page_login_logout(struct admin_app *a, struct req *r, struct resp *s,
+    const struct route_ctx *ctx)
 {
-	static const char *const allowed[] = { "_csrf", NULL };
-	struct staff_session	 sess;
-	struct kvlist		 kv = { 0 };
-	unsigned char		 hash[STAFF_HASH_BYTES];
-	const char		*csrf;
-	size_t			 len = 0;
-
-	if (!route_need_session(a, r, s, &sess, hash) ||
-	    route_read_form(r, s, &kv, allowed) == -1)
-		goto out;
-	if ((csrf = route_kv_get(&kv, "_csrf", &len)) == NULL ||
-	    !admin_csrf_ok(&sess, csrf, len)) {
-		msg_page(s, 403, MSG_STALE_PAGE);
-		goto out;
-	}
 	/*
 	 * Signing out never waits on the audit log: a session kept alive
 	 * because its "logout" row could not be written is worse than the
@@ -175,19 +166,17 @@ page_login_logout(struct admin_app *a, struct req *r, struct resp *s)
 	 * keeps the cookie to try again.  If the row then fails, the cookie
 	 * is cleared, the log says so, and she is told it was not recorded.
 	 */
-	if (store_session_delete(a->store, hash) == -1) {
+	if (store_session_delete(a->store, ctx->hash) == -1) {
 		msg_page(s, 503, MSG_LOGOUT_DOWN);
-		goto out;
+		return;
 	}
 	admin_session_clear_cookie(r, s);
-	if (store_audit(a->store, sess.username, "logout", NULL, NULL, NULL,
-	    -1, NULL) == -1) {
+	if (store_audit(a->store, ctx->sess->username, "logout", NULL, NULL,
+	    NULL, -1, NULL) == -1) {
 		LOG_ERR("signed out, but the audit log has no row for it");
 		msg_page(s, 503, MSG_LOGOUT_UNRECORDED);
-		goto out;
+		return;
 	}
 	s->status = 303;
 	snprintf(s->location, sizeof(s->location), "/admin/login");
-out:
-	urlenc_free(&kv);
 }

@@ -29,6 +29,8 @@ struct ctl {
 	const char	*passfile;	/* --passphrase-file */
 	const char	*spool;		/* --spool, var/spool */
 	const char	*user;		/* --user */
+	const char	*role;		/* --role: a word staff_role_parse
+					 * knows, checked before the command */
 	const char	*form, *from, *to;	/* --form --from --to */
 	const char	*password_out;	/* --password-out */
 	const char	*totp_out;	/* --totp-out */
@@ -64,6 +66,7 @@ int	 ctl_rotate(struct ctl *);
 /* ctl_account.c: staff accounts. */
 int	 ctl_add_account(struct ctl *);
 int	 ctl_disable_account(struct ctl *);
+int	 ctl_set_role(struct ctl *);
 int	 ctl_seal_totp(struct ctl *);
 
 /* ctl_export.c: answers out of the database, and opened offline. */

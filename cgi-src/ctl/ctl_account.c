@@ -4,12 +4,15 @@
  *
  *   add-admin      a new account: a random password and a TOTP secret,
  *                  shown once (or written to private files) with an
- *                  otpauth:// URI and its QR code
+ *                  otpauth:// URI and its QR code, and its role
  *   disable-admin  an account that may no longer sign in; its sessions end
+ *   set-role       an account's role (caseworker, analyst, admin); its
+ *                  sessions stay, and have the new role from their next
+ *                  request
  *   seal-totp      every TOTP secret left in clear from before migration
  *                  009, sealed with admin.key and the clear one removed
  *
- * add-admin and disable-admin write an audit row.  The database receives
+ * add-admin, disable-admin and set-role write an audit row.  The database receives
  * a TOTP secret only sealed (totpseal.c, with the account's name bound
  * in).  Secrets are wiped before the command returns; files that receive
  * them go through file_write_private().
@@ -118,14 +121,15 @@ print_qr(const char *text)
 
 /* What the new administrator needs to sign in, on stdout. */
 static void
-print_enrolment(const struct ctl *c, const struct enrolment *e)
+print_enrolment(const struct ctl *c, const struct enrolment *e,
+    const char *role)
 {
 	char	 uri[256];
 
 	snprintf(uri, sizeof(uri), "otpauth://totp/%s:%s?secret=%s&issuer=%s&"
 	    "algorithm=SHA1&digits=6&period=30", ISSUER, c->user, e->b32,
 	    ISSUER);
-	printf("admin: %s\n", c->user);
+	printf("account: %s, role %s\n", c->user, role);
 	if (c->password_out == NULL)
 		printf("password (shown once): %s\n", e->password);
 	else
@@ -142,6 +146,7 @@ ctl_add_account(struct ctl *c)
 	struct enrolment e;
 	unsigned char	 sealed[TOTPSEAL_BYTES(TOTP_BYTES)];
 	size_t		 sealedlen;
+	char		 role[STAFF_ROLE_TEXT], detail[80];
 	int		 rc = 1;
 
 	memset(&e, 0, sizeof(e));
@@ -149,10 +154,13 @@ ctl_add_account(struct ctl *c)
 	    totpseal_seal(c->admin_key, c->user, e.secret, sizeof(e.secret),
 	    sealed, sizeof(sealed), &sealedlen) == -1)
 		goto out;
+	/* The audit row names the role the account has now. */
 	if (store_account_enrol(c->st, c->user, e.hash, sealed,
-	    sealedlen) == -1 ||
+	    sealedlen, c->role, role) == -1 ||
+	    snprintf(detail, sizeof(detail), "%s as %s", c->user, role) >=
+	    (int)sizeof(detail) ||
 	    store_audit(c->st, "vawgctl", "admin-add", NULL, NULL, NULL, -1,
-	    c->user) == -1) {
+	    detail) == -1) {
 		fprintf(stderr, "vawgctl: could not add %s (a name is a-z, "
 		    "0-9, _ . -, 2 to 32 long)\n", c->user);
 		goto out;
@@ -160,7 +168,7 @@ ctl_add_account(struct ctl *c)
 	if ((c->password_out && write_line(c->password_out, e.password)) ||
 	    (c->totp_out && write_line(c->totp_out, e.b32)))
 		goto out;
-	print_enrolment(c, &e);
+	print_enrolment(c, &e, role);
 	rc = 0;
 out:
 	enrolment_wipe(&e);
@@ -177,6 +185,30 @@ ctl_disable_account(struct ctl *c)
 	printf("disabled %s and ended their sessions\n", c->user);
 	return ctl_audited(store_audit(c->st, "vawgctl", "admin-disable",
 	    NULL, NULL, NULL, -1, c->user));
+}
+
+int
+ctl_set_role(struct ctl *c)
+{
+	char	 old[STAFF_ROLE_TEXT], detail[80];
+
+	switch (store_account_set_role(c->st, c->user, c->role, old)) {
+	case 1:
+		break;
+	case 0:
+		fprintf(stderr, "vawgctl: no account called %s\n", c->user);
+		return 1;
+	default:
+		fprintf(stderr, "vawgctl: the role of %s was not changed\n",
+		    c->user);
+		return 1;
+	}
+	printf("%s: %s, was %s; open sessions have it from their next "
+	    "request\n", c->user, c->role, old);
+	snprintf(detail, sizeof(detail), "%s: %s to %s", c->user, old,
+	    c->role);
+	return ctl_audited(store_audit(c->st, "vawgctl", "admin-role",
+	    NULL, NULL, NULL, -1, detail));
 }
 
 /* store_account_seal_clear()'s sealer: arg is admin.key. */

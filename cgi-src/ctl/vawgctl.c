@@ -28,6 +28,7 @@ enum ctl_cmd {
 	CMD_SPOOL_RETRY,
 	CMD_ADD_ADMIN,
 	CMD_DISABLE_ADMIN,
+	CMD_SET_ROLE,
 	CMD_SEAL_TOTP,
 	CMD_ROTATE,
 	CMD_EXPORT,
@@ -67,6 +68,7 @@ static const struct {
 #define NEED_KEYRING	0x08	/* every key generation, unless --sealed */
 #define DB_AWAY_OK	0x10	/* runs even if the database does not answer */
 #define NEED_ADMIN_KEY	0x20	/* admin.key from --keys, in c->admin_key */
+#define NEED_ROLE	0x40	/* --role */
 
 /* In usage lines and descriptions, '\n' starts an indented line. */
 static const struct {
@@ -100,15 +102,22 @@ static const struct {
 	    "replayer to try again once their cause is fixed",
 	    ctl_spool_retry, 0, CTL_DB_NONE },
 	[CMD_ADD_ADMIN] = { "add-admin",
-	    "--user NAME [--keys DIR] [--password-out F] [--totp-out F]\n"
-	    "[--db C]",
-	    "enrol an administrator: a random password and a\n"
+	    "--user NAME [--role ROLE] [--keys DIR] [--password-out F]\n"
+	    "[--totp-out F] [--db C]",
+	    "enrol a staff account: a random password and a\n"
 	    "TOTP secret (otpauth:// URI and QR code), stored\n"
-	    "sealed with admin.key",
+	    "sealed with admin.key; ROLE caseworker, analyst\n"
+	    "or admin (a new account: admin unless given; one\n"
+	    "enrolled again keeps its role unless given)",
 	    ctl_add_account, NEED_USER | NEED_ADMIN_KEY, CTL_DB_OWNER },
 	[CMD_DISABLE_ADMIN] = { "disable-admin", "--user NAME [--db C]",
 	    "stop an administrator signing in; end sessions",
 	    ctl_disable_account, NEED_USER, CTL_DB_OWNER },
+	[CMD_SET_ROLE] = { "set-role", "--user NAME --role ROLE [--db C]",
+	    "give an account another role (caseworker, analyst,\n"
+	    "admin); its open sessions have it from their next\n"
+	    "request",
+	    ctl_set_role, NEED_USER | NEED_ROLE, CTL_DB_OWNER },
 	/* After migration 009: conf/stack.sh runs it after migrating. */
 	[CMD_SEAL_TOTP] = { "seal-totp", "[--keys DIR] [--db C]",
 	    "seal, with admin.key, every TOTP secret still\n"
@@ -211,6 +220,7 @@ parse(int argc, char *argv[], struct ctl *c)
 		{ "passphrase-file", required_argument, NULL, 'p' },
 		{ "spool", required_argument, NULL, 's' },
 		{ "user", required_argument, NULL, 'u' },
+		{ "role", required_argument, NULL, 'R' },
 		{ "form", required_argument, NULL, 'f' },
 		{ "from", required_argument, NULL, 'F' },
 		{ "to", required_argument, NULL, 'T' },
@@ -232,6 +242,7 @@ parse(int argc, char *argv[], struct ctl *c)
 		case 'p': c->passfile = optarg; break;
 		case 's': c->spool = optarg; break;
 		case 'u': c->user = optarg; break;
+		case 'R': c->role = optarg; break;
 		case 'f': c->form = optarg; break;
 		case 'F': c->from = optarg; break;
 		case 'T': c->to = optarg; break;
@@ -252,6 +263,13 @@ has_required(unsigned needs, const struct ctl *c)
 {
 	if ((needs & NEED_USER) && c->user == NULL)
 		return 0;
+	if ((needs & NEED_ROLE) && c->role == NULL)
+		return 0;
+	if (c->role != NULL && staff_role_parse(c->role) == 0) {
+		fprintf(stderr, "vawgctl: --role is caseworker, analyst or "
+		    "admin, not %s\n", c->role);
+		return 0;
+	}
 	if ((needs & NEED_RANGE) && (c->form == NULL || c->from == NULL ||
 	    c->to == NULL || !form_valid_date(c->from) ||
 	    !form_valid_date(c->to)))

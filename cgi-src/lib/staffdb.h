@@ -36,6 +36,25 @@ struct pg_conn	*store_conn(struct store *);
  * admin/admin.c); the database's CHECK holds it to that (sql/009). */
 #define STAFF_TOTP_SEALED_MAX	128
 
+/*
+ * A staff account's role (migration 014), as a bit, so that a route can
+ * name every role that may use it.  The schema's CHECK holds the same
+ * three words; nothing else is a role.
+ */
+enum staff_role {
+	STAFF_CASEWORKER = 0x1,		/* works referrals */
+	STAFF_ANALYST = 0x2,		/* counts, the consultation export */
+	STAFF_ADMIN = 0x4,		/* everything */
+};
+#define STAFF_ROLES_ALL	(STAFF_CASEWORKER | STAFF_ANALYST | STAFF_ADMIN)
+/* Room for a role's word, with its NUL. */
+#define STAFF_ROLE_TEXT	16
+
+/* The role text names ("caseworker", "analyst", "admin"), or 0. */
+int	 staff_role_parse(const char *text);
+/* The word of one role; "" for anything that is not one.  Static. */
+const char *staff_role_name(int role);
+
 struct account {
 	int		 found;
 	int32_t		 id;
@@ -53,6 +72,8 @@ struct staff_session {
 	char		 username[40];
 	char		 csrf[64];
 	int64_t		 authed_age;	/* seconds since the password */
+	int		 role;		/* one enum staff_role, read with the
+					 * session at every request */
 };
 
 struct export_row {
@@ -122,12 +143,19 @@ int	 store_choice_counts(struct store *, uint32_t form_id,
 	    void *), void *arg);
 /* vawgctl, as the owner: enrol (or re-enrol, ending the account's
  * sessions) with the TOTP secret already sealed (the clear column left
- * empty), disable (returns how many accounts matched), purge past each
+ * empty) and role (NULL: a new account is an admin, one re-enrolled
+ * keeps its role; the role it has now into now), disable (returns how many accounts matched), purge past each
  * form's retention (cb per form, in the same transaction as the deletion;
  * dry_run rolls it back). */
 int	 store_account_enrol(struct store *, const char *user, const char *pwhash,
-	    const unsigned char *totp_sealed, size_t sealedlen);
+	    const unsigned char *totp_sealed, size_t sealedlen,
+	    const char *role, char now[STAFF_ROLE_TEXT]);
 int	 store_account_disable(struct store *, const char *user);
+/* vawgctl set-role, as the owner: the account's role, its old one into
+ * old; 1, 0 if no account has that name, -1.  Its sessions stay: the
+ * role is read with each at its next request. */
+int	 store_account_set_role(struct store *, const char *user,
+	    const char *role, char old[STAFF_ROLE_TEXT]);
 /*
  * vawgctl seal-totp: every account still holding a clear TOTP secret
  * (from before migration 009) gets it sealed and the clear one removed,

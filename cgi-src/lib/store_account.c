@@ -4,8 +4,9 @@
  * change only the password hash, the TOTP step and the sign-in time
  * (migration 003), and read every column but a TOTP secret left in clear
  * (migration 009).  vawgctl, as the database owner, enrols and disables,
- * each ending the account's sessions, and seals the clear secrets left
- * from before 009.
+ * each ending the account's sessions, sets an account's role (migration
+ * 014), and seals the clear secrets left from before 009.  The role's
+ * words and bits (staff_role_parse) live here too.
  * Nothing here checks a password or a code (admin.c does), seals or opens
  * a secret (totpseal.c, called by vawgctl and admin.c), and nothing
  * deletes an account: a disabled one keeps the audit log's names true.
@@ -24,6 +25,7 @@ enum stmt {
 	STMT_SIGNED_IN,
 	STMT_ENROL,
 	STMT_DISABLE,
+	STMT_SET_ROLE,
 	STMT_CLEAR_LIST,
 	STMT_SEAL_CLEAR,
 	STMT__MAX
@@ -32,7 +34,9 @@ enum stmt {
 /* The columns of get, of signed_in, of disable, clear_list and seal. */
 enum { GET_ID, GET_PWHASH, GET_SEALED_HEX, GET_DISABLED, GET__COLS };
 enum { SIGNED_IN_ID, SIGNED_IN__COLS };
+enum { ENROL_ROLE, ENROL__COLS };
 enum { DISABLE_MATCHED, DISABLE__COLS };
+enum { SET_ROLE_OLD, SET_ROLE__COLS };
 enum { CLEAR_ID, CLEAR_USER, CLEAR_HEX, CLEAR__COLS };
 enum { SEAL_CLEAR_DONE, SEAL_CLEAR__COLS };
 
@@ -51,17 +55,21 @@ static const struct store_stmt stmts[STMT__MAX] = {
 	/* The owner's.  Adding a name again re-enrols it: new password, new
 	 * secret (sealed, and any clear one from before migration 009
 	 * removed), and every session of the old credentials ended in the
-	 * same statement (a reset is often because they leaked).  Not
-	 * re-sent: the person running vawgctl sees the error and may run
-	 * the command again. */
+	 * same statement (a reset is often because they leaked).  A role
+	 * not given ($4 NULL) makes a new account an admin, as before
+	 * roles, and leaves a re-enrolled one's as it was: a password reset
+	 * never widens what an account may do.  Not re-sent: the person
+	 * running vawgctl sees the error and may run the command again. */
 	[STMT_ENROL] = { "account_enrol",
 	    "WITH u AS (INSERT INTO vawg.admin_user (username, pwhash, "
-	    "totp_sealed) VALUES ($1, $2, $3) ON CONFLICT (username) DO "
+	    "totp_sealed, role) VALUES ($1, $2, $3, coalesce($4, 'admin')) "
+	    "ON CONFLICT (username) DO "
 	    "UPDATE SET pwhash = excluded.pwhash, totp_sealed = "
 	    "excluded.totp_sealed, totp_secret = NULL, totp_last_step = 0, "
-	    "disabled = false RETURNING id) DELETE FROM vawg.admin_session "
-	    "WHERE admin_id IN (SELECT id FROM u)",
-	    3, PGRES_COMMAND_OK, 0, STORE_ONCE, 0 },
+	    "disabled = false, role = coalesce($4, admin_user.role) "
+	    "RETURNING id, role), d AS (DELETE FROM vawg.admin_session "
+	    "WHERE admin_id IN (SELECT id FROM u)) SELECT role FROM u",
+	    4, PGRES_TUPLES_OK, ENROL__COLS, STORE_ONCE, 0 },
 	/* The owner's: twice leaves the same account disabled, sessionless. */
 	[STMT_DISABLE] = { "account_disable",
 	    "WITH u AS (UPDATE vawg.admin_user SET disabled = true "
@@ -69,6 +77,15 @@ static const struct store_stmt stmts[STMT__MAX] = {
 	    "vawg.admin_session WHERE admin_id IN (SELECT id FROM u)) "
 	    "SELECT count(*) FROM u",
 	    1, PGRES_TUPLES_OK, DISABLE__COLS, STORE_RESEND, 0 },
+	/* The owner's: the role before, read under the row's lock, and the
+	 * new one.  Sessions are left: the admin program reads the role
+	 * with the session at every request.  Twice sets the same role. */
+	[STMT_SET_ROLE] = { "account_set_role",
+	    "WITH o AS (SELECT id, role FROM vawg.admin_user WHERE "
+	    "username = $1 FOR UPDATE), u AS (UPDATE vawg.admin_user a SET "
+	    "role = $2 FROM o WHERE a.id = o.id RETURNING a.id) "
+	    "SELECT o.role FROM o JOIN u ON u.id = o.id",
+	    2, PGRES_TUPLES_OK, SET_ROLE__COLS, STORE_RESEND, 0 },
 	/* The owner's: the accounts whose secret is still in clear. */
 	[STMT_CLEAR_LIST] = { "account_clear_list",
 	    "SELECT id, username, encode(totp_secret, 'hex') FROM "
@@ -87,6 +104,38 @@ static const struct store_stmt stmts[STMT__MAX] = {
 	    "decode(n.clear, 'hex') RETURNING a.id) SELECT count(*) FROM u",
 	    4, PGRES_TUPLES_OK, SEAL_CLEAR__COLS, STORE_RESEND, 0 },
 };
+
+/* The schema's words (sql/014), in enum staff_role's order of bits. */
+static const struct {
+	int		 role;
+	const char	*name;
+} roles[] = {
+	{ STAFF_CASEWORKER, "caseworker" },
+	{ STAFF_ANALYST, "analyst" },
+	{ STAFF_ADMIN, "admin" },
+};
+
+int
+staff_role_parse(const char *text)
+{
+	size_t	 i;
+
+	for (i = 0; i < sizeof(roles) / sizeof(roles[0]); i++)
+		if (strcmp(text, roles[i].name) == 0)
+			return roles[i].role;
+	return 0;
+}
+
+const char *
+staff_role_name(int role)
+{
+	size_t	 i;
+
+	for (i = 0; i < sizeof(roles) / sizeof(roles[0]); i++)
+		if (role == roles[i].role)
+			return roles[i].name;
+	return "";
+}
 
 int
 store_account_get(struct store *s, const char *username, struct account *u)
@@ -145,17 +194,24 @@ store_account_signed_in(struct store *s, int32_t id, int64_t step,
 
 int
 store_account_enrol(struct store *s, const char *user, const char *pwhash,
-    const unsigned char *totp_sealed, size_t sealedlen)
+    const unsigned char *totp_sealed, size_t sealedlen, const char *role,
+    char now[STAFF_ROLE_TEXT])
 {
 	struct store_args	 a = { 0 };
 	PGresult		*r;
 
+	now[0] = '\0';
 	store_arg_text(&a, user);
 	store_arg_text(&a, pwhash);
 	store_arg_bytes(&a, totp_sealed, sealedlen);
-	r = store_run(s, &stmts[STMT_ENROL], &a, NULL);
+	store_arg_text(&a, role);
+	if ((r = store_run(s, &stmts[STMT_ENROL], &a, NULL)) == NULL)
+		return -1;
+	if (PQntuples(r) == 1)	/* an upsert: always one row */
+		snprintf(now, STAFF_ROLE_TEXT, "%s",
+		    PQgetvalue(r, 0, ENROL_ROLE));
 	PQclear(r);
-	return r ? 0 : -1;
+	return 0;
 }
 
 int
@@ -171,6 +227,26 @@ store_account_disable(struct store *s, const char *user)
 	n = (int)strtol(PQgetvalue(r, 0, DISABLE_MATCHED), NULL, 10);
 	PQclear(r);
 	return n;
+}
+
+int
+store_account_set_role(struct store *s, const char *user, const char *role,
+    char old[STAFF_ROLE_TEXT])
+{
+	struct store_args	 a = { 0 };
+	PGresult		*r;
+	int			 n;
+
+	old[0] = '\0';
+	store_arg_text(&a, user);
+	store_arg_text(&a, role);
+	if ((r = store_run(s, &stmts[STMT_SET_ROLE], &a, NULL)) == NULL)
+		return -1;
+	if ((n = PQntuples(r)) == 1)
+		snprintf(old, STAFF_ROLE_TEXT, "%s",
+		    PQgetvalue(r, 0, SET_ROLE_OLD));
+	PQclear(r);
+	return n == 1 ? 1 : 0;
 }
 
 /* The four arrays of seal_clear's parameters, as PostgreSQL array text. */

@@ -4,6 +4,8 @@
  * makes it), so this file never sees a token, and a copy of the table
  * signs nobody in.  Expiry is decided here, in SQL against the database's
  * clock: idle and absolute limits, and a disabled account's sessions end.
+ * The account's role is read with the session, at every request, so a
+ * role changed or an account disabled holds from the next request on.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,7 +23,7 @@ enum stmt {
 };
 
 /* get's columns. */
-enum { GET_USERNAME, GET_CSRF, GET_AUTHED_AGE, GET__COLS };
+enum { GET_USERNAME, GET_CSRF, GET_AUTHED_AGE, GET_ROLE, GET__COLS };
 
 static const struct store_stmt stmts[STMT__MAX] = {
 	/* A live session is seen now: twice is as good as once. */
@@ -32,7 +34,7 @@ static const struct store_stmt stmts[STMT__MAX] = {
 	    "z.last_seen_at > now() - $2::int * interval '1 second' AND "
 	    "z.created_at > now() - $3::int * interval '1 second' "
 	    "RETURNING u.username, z.csrf, "
-	    "extract(epoch FROM now() - z.authed_at)::bigint",
+	    "extract(epoch FROM now() - z.authed_at)::bigint, u.role",
 	    3, PGRES_TUPLES_OK, GET__COLS, STORE_RESEND, 0 },
 	[STMT_DELETE] = { "session_delete",
 	    "DELETE FROM vawg.admin_session WHERE token_hash = $1",
@@ -70,6 +72,12 @@ store_session_get(struct store *s, const unsigned char *hash, int idle,
 	if ((r = store_run(s, &stmts[STMT_GET], &a, NULL)) == NULL)
 		return -1;
 	if (PQntuples(r) == 1) {
+		/* A role this program does not know is no session. */
+		if ((out->role = staff_role_parse(PQgetvalue(r, 0,
+		    GET_ROLE))) == 0) {
+			LOG_ERR("a session's account has an unknown role");
+			goto out;
+		}
 		out->found = 1;
 		snprintf(out->username, sizeof(out->username), "%s",
 		    PQgetvalue(r, 0, GET_USERNAME));
@@ -78,6 +86,7 @@ store_session_get(struct store *s, const unsigned char *hash, int idle,
 		out->authed_age = strtoll(PQgetvalue(r, 0, GET_AUTHED_AGE),
 		    NULL, 10);
 	}
+out:
 	PQclear(r);
 	return 0;
 }

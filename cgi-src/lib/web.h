@@ -1,7 +1,8 @@
 /*
  * web.h: the web layer both pools share: the request and the response
- * (http.c), the prefork FastCGI pool (pool.c), and pages inside the one
- * layout (page.c, through view.h's template engine).  It knows nothing of
+ * (http.c), the prefork FastCGI pool (pool.c), route patterns
+ * (pathmatch.c), and pages inside the one layout (page.c, through
+ * view.h's template engine).  It knows nothing of
  * forms, keys or the database.
  */
 #ifndef VAWG_WEB_H
@@ -132,6 +133,24 @@ int	 pool_drop(const char *user);
 int	 pool_stopping(void);		/* 1 once SIGTERM has arrived */
 /* Runs the pool until SIGTERM.  0 / -1. */
 int	 pool_run(struct pool *);
+
+/* ---- pathmatch.c: a path against a route's pattern ---- */
+
+/* Room for the one parameter a pattern may hold (":ref"), with NUL. */
+#define PATH_PARAM_MAX	16
+
+/* 1 if pattern is one path_match() can use: starts with "/", its
+ * literal segments hold no "%" and are not "." or "..", only its last
+ * segment is empty, and ":ref" is its only parameter, at most once. */
+int	 path_pattern_ok(const char *pattern);
+/*
+ * 1 if path is pattern exactly, segment for segment; ":ref" matches one
+ * segment that is a reference as the schema stores it ("K7QM-4XPT"),
+ * copied into param.  Else 0, and for a bad pattern too.  param is ""
+ * unless the path matched a ":ref".  Nothing is decoded or normalised.
+ */
+int	 path_match(const char *pattern, const char *path,
+	    char param[PATH_PARAM_MAX]);
 
 /* ---- page.c: pages inside the one layout ---- */
 

@@ -75,8 +75,9 @@ def addr(ctx, a, b):
     return '127.%d.%d.%d' % (ctx.admin_net, a, b)
 
 
-def enrol(ctx, prefix):
-    """A new administrator, enrolled with vawgctl add-admin."""
+def enrol(ctx, prefix, role=None):
+    """A new staff account, enrolled with vawgctl add-admin (--role ROLE
+    unless role is None: an admin)."""
     n = getattr(ctx, 'admin_enrolled', 0) + 1
     ctx.admin_enrolled = n
     name = '%s%d-%s' % (prefix, n, os.urandom(2).hex())
@@ -86,7 +87,8 @@ def enrol(ctx, prefix):
     rc, out, err = ctx.stack.vawgctl(['add-admin', '--user', name, '--db',
                                       ctx.stack.owner_db(), '--keys',
                                       ctx.stack.keys_dir, '--password-out',
-                                      pw, '--totp-out', tf])
+                                      pw, '--totp-out', tf] +
+                                     (['--role', role] if role else []))
     assert rc == 0, 'vawgctl add-admin --user %s exited %d: %s' % (
         name, rc, err.strip()[:300])
     assert b'otpauth://totp/' in out, ('vawgctl add-admin printed no '

@@ -88,6 +88,7 @@ UNIT_TABLE(keyring);
 UNIT_TABLE(file);
 UNIT_TABLE(pairs);
 UNIT_TABLE(totpseal);
+UNIT_TABLE(pathmatch);
 
 /*
  * Files on disk (files.c), for the tests whose subject is a file.

@@ -64,7 +64,7 @@ static const struct {
 	TABLE(seal),		/* slow: Argon2id */
 	TABLE(csv), TABLE(csv_bidi),
 	TABLE(keyring),		/* slow: Argon2id */
-	TABLE(file), TABLE(pairs), TABLE(totpseal),
+	TABLE(file), TABLE(pairs), TABLE(totpseal), TABLE(pathmatch),
 };
 
 int
