@@ -57,13 +57,11 @@ class Cases:
         self.ids = {}
         for name, role in ACCOUNTS.items():
             self.ids[name] = int(ctx.stack.psql(
-                "INSERT INTO vawg.admin_user (username, pwhash, totp_sealed) "
-                "VALUES (%s, 'x', decode(repeat('00', 60), 'hex')) ON "
-                "CONFLICT (username) DO UPDATE SET disabled = false "
-                "RETURNING id;" % _q(name)).split()[0])
-            if self.has_role:
-                ctx.stack.psql("UPDATE vawg.admin_user SET role = %s WHERE "
-                               "id = %d;" % (_q(role), self.ids[name]))
+                "INSERT INTO vawg.admin_user (username, pwhash, totp_sealed, "
+                "role) VALUES (%s, 'x', decode(repeat('00', 60), 'hex'), %s) "
+                "ON CONFLICT (username) DO UPDATE SET disabled = false, "
+                "role = EXCLUDED.role RETURNING id;"
+                % (_q(name), _q(role))).split()[0])
 
     def owner(self, sql):
         return self.ctx.stack.psql("SET TIME ZONE 'UTC';\n" + sql)
