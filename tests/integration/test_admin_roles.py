@@ -163,9 +163,16 @@ def test_admin_roles_dashboard_shows_what_each_may_use(ctx):
         'admin': (True, ['consultation', 'referral'], True, True),
     }
     probs = []
+    # Other modules may add forms of their own (it-referral, it-versions):
+    # an admin is offered every form there is, so hers must be the forms
+    # in the database, consultation and referral among them.
+    known = set(ctx.stack.psql('SELECT name FROM vawg.form;').split())
     for role in ROLES:
         r = people[role][1].get('/admin/')
         got = dashboard_offers(r.text) if r.status == 200 else None
+        if role == 'admin' and got is not None and \
+                set(want[role][1]) <= set(got[1]) <= known:
+            got = (got[0], want[role][1], got[2], got[3])
         if got != want[role]:
             probs.append('%s: dashboard (export form, forms, keys, counts) '
                          '%r, expected %r' % (role, got, want[role]))
