@@ -145,7 +145,7 @@ export async function reauthPage(page) {
 	psql(`UPDATE vawg.admin_session SET authed_at = now() - interval '2 hours'
 	  WHERE admin_id = (SELECT id FROM vawg.admin_user WHERE username = ${sqlText(acct.name)});`);
 	await Promise.all([
-		page.waitForURL(/\/admin\/export\?/, { timeout: 15000 }),
+		page.waitForURL(/\/admin\/export(\?|$)/, { timeout: 15000 }),
 		page.click('form.export-form button[type="submit"]'),
 	]);
 	await page.waitForLoadState('load');
