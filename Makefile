@@ -51,7 +51,7 @@ LIB_BASE   = buf log json env file
 LIB_TEXT   = utf8 urlenc csv cookie
 LIB_CRYPTO = token seal keyfile unseal keyring totpseal
 LIB_FORM   = form field pairs
-LIB_STORE  = store store_submit store_replay store_forms answers \
+LIB_STORE  = store store_submit store_forms answers \
 	     spoolrec spoolwait spool spool_dir \
 	     store_account store_throttle store_session store_audit \
 	     store_export store_counts store_purge store_case store_case_act

@@ -158,7 +158,7 @@ spoolwait_prepare(const char *dir, int dfd, const char *name,
 	int		 waiting = 0;
 
 	/* Her post's time goes with it: the replay dates the row by it,
-	 * which starts the retention clock (store_replay.c). */
+	 * which starts the retention clock (store_submit.c). */
 	if (rec->received == 0)
 		rec->received = (int64_t)time(NULL);
 	if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0) {

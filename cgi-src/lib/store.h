@@ -54,7 +54,7 @@ enum store_result store_submit(struct store *, int32_t version_id,
 		    const char *key_id, const unsigned char *digest,
 		    const char *correction, char ref_out[REFERENCE_TEXT]);
 /*
- * store_replay.c: the same for a post made at Unix time received (the
+ * The same for a post made at Unix time received (the
  * spool's replay): the row it inserts is dated then, as vawg.received_at()
  * bounds it (sql/012); received 0 is store_submit().
  */
